@@ -1,0 +1,125 @@
+/* appctx.c — application contexts: the login state an application holds across
+ * all its connections (specs/protocol.md, "Application context"). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fw_internal.h"
+#include "sigil_secmem.h"
+
+sigil_status fw_appctx_join(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t token[SIGIL_APP_TOKEN_LEN])
+{
+    sigil_status st = SIGIL_ST_OK;
+    fw_appctx *c;
+
+    mtx_lock(&fw->lock);
+    if (conn->ctx != NULL) {
+        st = SIGIL_ST_BAD_ARGUMENT; /* a second HELLO on one connection */
+        goto out;
+    }
+    for (c = fw->contexts; c != NULL; c = c->next) {
+        if (sigil_ct_equal(c->token, token, SIGIL_APP_TOKEN_LEN))
+            break;
+    }
+    if (c == NULL) {
+        c = calloc(1, sizeof(*c));
+        if (c == NULL) {
+            st = SIGIL_ST_NO_MEMORY;
+            goto out;
+        }
+        c->login = calloc(fw->cfg.slot_count, 1);
+        if (c->login == NULL) {
+            free(c);
+            st = SIGIL_ST_NO_MEMORY;
+            goto out;
+        }
+        memcpy(c->token, token, SIGIL_APP_TOKEN_LEN);
+        c->next = fw->contexts;
+        fw->contexts = c;
+    }
+    c->conns++;
+    conn->ctx = c;
+out:
+    mtx_unlock(&fw->lock);
+    return st;
+}
+
+void fw_appctx_leave(sigil_fw *fw, sigil_fw_conn *conn)
+{
+    fw_appctx **pp;
+
+    mtx_lock(&fw->lock);
+    if (conn->ctx != NULL && --conn->ctx->conns == 0) {
+        for (pp = &fw->contexts; *pp != NULL; pp = &(*pp)->next) {
+            if (*pp == conn->ctx) {
+                *pp = conn->ctx->next;
+                break;
+            }
+        }
+        free(conn->ctx->login);
+        sigil_wipe(conn->ctx, sizeof(*conn->ctx));
+        free(conn->ctx);
+    }
+    conn->ctx = NULL;
+    mtx_unlock(&fw->lock);
+}
+
+uint8_t fw_login_state(sigil_fw *fw, const sigil_fw_conn *conn, uint32_t slot)
+{
+    uint8_t s = SIGIL_LOGIN_NONE;
+    mtx_lock(&fw->lock);
+    if (conn->ctx != NULL && slot < fw->cfg.slot_count)
+        s = conn->ctx->login[slot];
+    mtx_unlock(&fw->lock);
+    return s;
+}
+
+void fw_login_set(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot, uint8_t state)
+{
+    mtx_lock(&fw->lock);
+    if (conn->ctx != NULL && slot < fw->cfg.slot_count)
+        conn->ctx->login[slot] = state;
+    mtx_unlock(&fw->lock);
+}
+
+bool fw_admin_logged_in(sigil_fw *fw, const sigil_fw_conn *conn)
+{
+    bool on;
+    mtx_lock(&fw->lock);
+    on = conn->ctx != NULL && conn->ctx->admin;
+    mtx_unlock(&fw->lock);
+    return on;
+}
+
+void fw_admin_set(sigil_fw *fw, sigil_fw_conn *conn, bool on)
+{
+    mtx_lock(&fw->lock);
+    if (conn->ctx != NULL)
+        conn->ctx->admin = on;
+    mtx_unlock(&fw->lock);
+}
+
+bool fw_slot_in_use(sigil_fw *fw, uint32_t slot)
+{
+    bool used = false;
+    mtx_lock(&fw->lock);
+    for (fw_appctx *c = fw->contexts; c != NULL && !used; c = c->next)
+        used = slot < fw->cfg.slot_count && c->login[slot] != SIGIL_LOGIN_NONE;
+    mtx_unlock(&fw->lock);
+    return used;
+}
+
+sigil_fw_conn *sigil_fw_conn_new(sigil_fw *fw)
+{
+    sigil_fw_conn *conn = calloc(1, sizeof(*conn));
+    if (conn != NULL)
+        conn->fw = fw;
+    return conn;
+}
+
+void sigil_fw_conn_free(sigil_fw_conn *conn)
+{
+    if (conn == NULL)
+        return;
+    fw_appctx_leave(conn->fw, conn);
+    free(conn);
+}

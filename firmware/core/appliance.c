@@ -1,0 +1,82 @@
+/* appliance.c — the appliance record: initialised flag, administrator
+ * credential, handle counter, slot count. Persisted sealed as "appliance". */
+#include <string.h>
+
+#include "fw_internal.h"
+#include "sigil_secmem.h"
+
+#define APPLIANCE_NAME "appliance"
+#define APPLIANCE_RECORD_VERSION 1u
+
+sigil_status fw_appliance_save_locked(sigil_fw *fw)
+{
+    uint8_t buf[512];
+    sigil_wr w;
+    sigil_status st;
+
+    sigil_wr_init(&w, buf, sizeof(buf));
+    sigil_wr_u32(&w, APPLIANCE_RECORD_VERSION);
+    sigil_wr_u8(&w, fw->initialised ? 1 : 0);
+    fw_cred_write(&w, &fw->admin);
+    sigil_wr_u32(&w, fw->next_handle);
+    sigil_wr_u32(&w, fw->cfg.slot_count);
+    st = sigil_wr_ok(&w) ? fw_sealed_write(fw, APPLIANCE_NAME, buf, w.len) : SIGIL_ST_GENERAL_ERROR;
+    sigil_wipe(buf, sizeof(buf));
+    return st;
+}
+
+sigil_status fw_appliance_load(sigil_fw *fw)
+{
+    uint8_t buf[512];
+    size_t len = 0;
+    sigil_rd r;
+    sigil_status st = fw_sealed_read(fw, APPLIANCE_NAME, buf, sizeof(buf), &len);
+
+    if (st == SIGIL_ST_OBJECT_INVALID) {
+        /* First start: a factory-fresh appliance. */
+        fw->initialised = false;
+        fw->next_handle = 1;
+        return fw_appliance_save_locked(fw);
+    }
+    if (st != SIGIL_ST_OK)
+        goto out;
+    sigil_rd_init(&r, buf, len);
+    uint32_t version = sigil_rd_u32(&r);
+    fw->initialised = sigil_rd_u8(&r) != 0;
+    fw_cred_read(&r, &fw->admin);
+    fw->next_handle = sigil_rd_u32(&r);
+    uint32_t slots = sigil_rd_u32(&r);
+    if (!sigil_rd_done(&r) || version != APPLIANCE_RECORD_VERSION || fw->next_handle == 0 ||
+        slots == 0 || slots > SIGIL_FW_MAX_SLOTS) {
+        st = SIGIL_ST_INTEGRITY_FAILURE;
+        goto out;
+    }
+    /* Slots are never renumbered: the count only grows. */
+    if (slots > fw->cfg.slot_count)
+        fw->cfg.slot_count = slots;
+    else if (slots < fw->cfg.slot_count)
+        st = fw_appliance_save_locked(fw);
+out:
+    sigil_wipe(buf, sizeof(buf));
+    return st;
+}
+
+sigil_status fw_handles_reserve(sigil_fw *fw, uint32_t n, uint32_t *first)
+{
+    sigil_status st;
+
+    mtx_lock(&fw->lock);
+    if (fw->next_handle > UINT32_MAX - n) {
+        st = SIGIL_ST_OBJECT_LIMIT;
+        goto out;
+    }
+    *first = fw->next_handle;
+    fw->next_handle += n;
+    /* Persist before use: a crash skips handles, never reuses one. */
+    st = fw_appliance_save_locked(fw);
+    if (st != SIGIL_ST_OK)
+        fw->next_handle -= n;
+out:
+    mtx_unlock(&fw->lock);
+    return st;
+}

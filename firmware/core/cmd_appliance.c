@@ -1,0 +1,137 @@
+/* cmd_appliance.c — handshake, device information, appliance initialisation,
+ * administrator login, random bytes. */
+#include <string.h>
+
+#include "fw_internal.h"
+#include "sigil_secmem.h"
+
+sigil_status fw_cmd_hello(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+{
+    size_t n = 0;
+    uint16_t version = sigil_rd_u16(in);
+    const uint8_t *token = sigil_rd_bytes(in, SIGIL_APP_TOKEN_LEN, &n);
+    sigil_status st;
+
+    if (!sigil_rd_done(in) || n != SIGIL_APP_TOKEN_LEN)
+        return SIGIL_ST_BAD_FRAME;
+    if (version != SIGIL_PROTO_VERSION)
+        return SIGIL_ST_BAD_VERSION;
+    st = fw_appctx_join(fw, conn, token);
+    if (st != SIGIL_ST_OK)
+        return st;
+    sigil_wr_u16(out, SIGIL_PROTO_VERSION);
+    sigil_wr_u32(out, fw->cfg.slot_count);
+    sigil_wr_str(out, FW_VERSION_STRING);
+    return SIGIL_ST_OK;
+}
+
+sigil_status fw_cmd_info(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+{
+    uint32_t used = 0;
+    bool initialised;
+
+    if (!sigil_rd_done(in))
+        return SIGIL_ST_BAD_FRAME;
+    for (uint32_t i = 0; i < fw->cfg.slot_count; i++) {
+        mtx_lock(&fw->tokens[i].lock);
+        used += fw->tokens[i].initialised ? 1u : 0u;
+        mtx_unlock(&fw->tokens[i].lock);
+    }
+    mtx_lock(&fw->lock);
+    initialised = fw->initialised;
+    mtx_unlock(&fw->lock);
+
+    sigil_wr_str(out, FW_VERSION_STRING);
+    sigil_wr_str(out, sigil_crypto_backend_name());
+    sigil_wr_u8(out, initialised ? 1 : 0);
+    sigil_wr_u8(out, fw->self_test_ok ? 1 : 0);
+    sigil_wr_u32(out, fw->cfg.slot_count);
+    sigil_wr_u32(out, used);
+    sigil_wr_u8(out, fw_admin_logged_in(fw, conn) ? 1 : 0);
+    return SIGIL_ST_OK;
+}
+
+sigil_status fw_cmd_appliance_init(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+{
+    size_t n = 0;
+    const uint8_t *pin = sigil_rd_bytes(in, SIGIL_PIN_MAX_LEN, &n);
+    sigil_status st;
+    fw_cred cred;
+
+    (void)conn;
+    (void)out;
+    if (!sigil_rd_done(in))
+        return SIGIL_ST_BAD_FRAME;
+    st = fw_cred_make(&cred, pin, n, fw->cfg.kdf_iterations, fw->cfg.max_pin_tries);
+    if (st != SIGIL_ST_OK)
+        return st;
+    mtx_lock(&fw->lock);
+    if (fw->initialised) {
+        st = SIGIL_ST_APPLIANCE_ALREADY_INITIALIZED;
+    } else {
+        fw->admin = cred;
+        fw->initialised = true;
+        st = fw_appliance_save_locked(fw);
+        if (st != SIGIL_ST_OK) {
+            fw->initialised = false;
+            sigil_wipe(&fw->admin, sizeof(fw->admin));
+        }
+    }
+    mtx_unlock(&fw->lock);
+    sigil_wipe(&cred, sizeof(cred));
+    return st;
+}
+
+static sigil_status save_appliance(sigil_fw *fw, void *ctx)
+{
+    (void)ctx;
+    return fw_appliance_save_locked(fw);
+}
+
+sigil_status fw_cmd_admin_login(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+{
+    size_t n = 0;
+    const uint8_t *pin = sigil_rd_bytes(in, SIGIL_PIN_MAX_LEN, &n);
+    sigil_status st;
+
+    (void)out;
+    if (!sigil_rd_done(in))
+        return SIGIL_ST_BAD_FRAME;
+    if (fw_admin_logged_in(fw, conn))
+        return SIGIL_ST_ALREADY_LOGGED_IN;
+    mtx_lock(&fw->lock);
+    st = fw_cred_check(fw, &fw->admin, pin, n, save_appliance, NULL);
+    if (st == SIGIL_ST_OK && conn->ctx != NULL)
+        conn->ctx->admin = true;
+    mtx_unlock(&fw->lock);
+    return st;
+}
+
+sigil_status fw_cmd_admin_logout(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+{
+    (void)out;
+    if (!sigil_rd_done(in))
+        return SIGIL_ST_BAD_FRAME;
+    if (!fw_admin_logged_in(fw, conn))
+        return SIGIL_ST_NOT_LOGGED_IN;
+    fw_admin_set(fw, conn, false);
+    return SIGIL_ST_OK;
+}
+
+sigil_status fw_cmd_random(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+{
+    uint32_t len = sigil_rd_u32(in);
+    uint8_t *p;
+
+    (void)fw;
+    (void)conn;
+    if (!sigil_rd_done(in))
+        return SIGIL_ST_BAD_FRAME;
+    if (len == 0 || len > SIGIL_RANDOM_MAX)
+        return SIGIL_ST_DATA_LEN_RANGE;
+    sigil_wr_u32(out, len);
+    p = sigil_wr_reserve(out, len);
+    if (p == NULL)
+        return SIGIL_ST_GENERAL_ERROR;
+    return sigil_crypto_random(p, len);
+}

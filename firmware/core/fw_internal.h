@@ -1,0 +1,202 @@
+/* fw_internal.h — the firmware core's shared state, seen only by core files. */
+#ifndef SIGIL_FW_INTERNAL_H
+#define SIGIL_FW_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <threads.h>
+
+#include "crypto.h"
+#include "platform.h"
+#include "sigil_fw.h"
+#include "sigil_proto.h"
+
+#define FW_WUR __attribute__((warn_unused_result))
+
+#define FW_VERSION_STRING "sigil-fw " SIGIL_VERSION
+#define FW_MAX_OBJECTS_PER_SLOT 256u
+#define FW_SALT_LEN 16u
+#define FW_HASH_LEN 32u
+#define FW_SERIAL_LEN 16u
+
+/* ---- credentials (cred.c) ---------------------------------------------- */
+
+/* A PIN as stored: salted PBKDF2 output and its retry counter. */
+typedef struct {
+    bool set;
+    uint8_t salt[FW_SALT_LEN];
+    uint8_t hash[FW_HASH_LEN];
+    uint32_t iterations;
+    uint32_t tries_left;
+    uint32_t max_tries;
+    bool failed_since_success;
+} fw_cred;
+
+FW_WUR sigil_status fw_cred_make(fw_cred *c, const uint8_t *pin, size_t pin_len,
+                                 uint32_t iterations, uint32_t max_tries);
+/* Computes whether pin matches (constant time). Does not touch the counter. */
+FW_WUR sigil_status fw_cred_matches(const fw_cred *c, const uint8_t *pin, size_t pin_len,
+                                    bool *match);
+void fw_cred_write(sigil_wr *w, const fw_cred *c);
+void fw_cred_read(sigil_rd *r, fw_cred *c);
+FW_WUR sigil_status fw_pin_len_ok(size_t len);
+/* Persists the record that holds a credential (the caller holds its lock). */
+typedef sigil_status (*fw_cred_save_fn)(sigil_fw *fw, void *save_ctx);
+/* Checks pin against c: the retry counter is decremented and persisted BEFORE the
+ * comparison and restored on success, so a crash can never grant extra tries.
+ * PIN_LOCKED when no try is left, PIN_INCORRECT on a mismatch. */
+FW_WUR sigil_status fw_cred_check(sigil_fw *fw, fw_cred *c, const uint8_t *pin, size_t pin_len,
+                                  fw_cred_save_fn save, void *save_ctx);
+
+/* ---- sealed storage (sealed.c) ----------------------------------------- */
+
+/* Encrypts plain under the storage key, binding the blob to its name, and writes it
+ * atomically. */
+FW_WUR sigil_status fw_sealed_write(sigil_fw *fw, const char *name, const uint8_t *plain,
+                                    size_t len);
+/* Reads and decrypts a named blob into plain (cap bytes). SIGIL_ST_OBJECT_INVALID when
+ * missing, SIGIL_ST_INTEGRITY_FAILURE when edited, swapped or truncated. */
+FW_WUR sigil_status fw_sealed_read(sigil_fw *fw, const char *name, uint8_t *plain, size_t cap,
+                                   size_t *len);
+
+/* ---- objects (keystore.c) ---------------------------------------------- */
+
+typedef struct fw_object {
+    sigil_obj_record rec;      /* public description, as listed */
+    sigil_key_kind kind;       /* key kind (both halves) */
+    sigil_crypto_key *key;     /* loaded private key; NULL for public keys */
+    atomic_uint refs;          /* users in flight (signers) + 1 for the list */
+    struct fw_object *next;
+} fw_object;
+
+/* ---- seal slots (token.c) ---------------------------------------------- */
+
+typedef struct {
+    mtx_t lock;                /* guards everything below */
+    bool initialised;
+    char label[SIGIL_LABEL_MAX_LEN + 1];
+    char serial[FW_SERIAL_LEN + 1];
+    fw_cred so;
+    fw_cred user;
+    fw_object *objects;        /* list, newest first */
+    uint32_t object_count;
+} fw_token;
+
+/* ---- application contexts (appctx.c) ----------------------------------- */
+
+typedef struct fw_appctx {
+    uint8_t token[SIGIL_APP_TOKEN_LEN];
+    unsigned conns;            /* connections joined */
+    bool admin;                /* appliance administrator logged in */
+    uint8_t *login;            /* per slot: SIGIL_LOGIN_NONE / USER / SO */
+    struct fw_appctx *next;
+} fw_appctx;
+
+struct sigil_fw_conn {
+    sigil_fw *fw;
+    fw_appctx *ctx;            /* NULL until HELLO */
+};
+
+/* ---- the device ---------------------------------------------------------- */
+
+struct sigil_fw {
+    const sigil_platform *plat;
+    sigil_fw_config cfg;
+    uint8_t storage_key[32];
+    bool self_test_ok;
+
+    mtx_t lock;                /* appliance record and the context list */
+    bool initialised;
+    fw_cred admin;
+    uint32_t next_handle;
+    fw_appctx *contexts;
+
+    fw_token *tokens;          /* cfg.slot_count of them */
+    uint32_t refused_blobs;    /* stored objects refused at start-up (integrity) */
+};
+
+/* appliance.c: the appliance record (initialised, admin credential, handle counter). */
+FW_WUR sigil_status fw_appliance_load(sigil_fw *fw);
+FW_WUR sigil_status fw_appliance_save_locked(sigil_fw *fw);
+/* Reserves n consecutive handles durably; returns the first. */
+FW_WUR sigil_status fw_handles_reserve(sigil_fw *fw, uint32_t n, uint32_t *first);
+
+/* token.c */
+FW_WUR sigil_status fw_tokens_load(sigil_fw *fw);
+void fw_tokens_free(sigil_fw *fw);
+FW_WUR sigil_status fw_token_save_locked(sigil_fw *fw, uint32_t slot);
+uint32_t fw_token_flags_locked(const fw_token *t);
+
+/* keystore.c */
+FW_WUR sigil_status fw_keystore_load_slot(sigil_fw *fw, uint32_t slot);
+void fw_keystore_free_list(fw_object *list);
+/* Destroys every object of a slot (storage and memory). Token lock held. */
+FW_WUR sigil_status fw_keystore_wipe_slot_locked(sigil_fw *fw, uint32_t slot);
+/* Takes a reference to the private key handle of slot; NULL if none. */
+fw_object *fw_keystore_get_private(sigil_fw *fw, uint32_t slot, uint32_t handle);
+void fw_object_put(fw_object *o);
+/* Writes an object's sealed blob (der: the private key, empty for public keys). */
+FW_WUR sigil_status fw_keystore_save(sigil_fw *fw, uint32_t slot, const fw_object *o,
+                                     const uint8_t *der, size_t der_len);
+void fw_object_name(char *out, size_t cap, uint32_t slot, uint32_t handle);
+
+/* appctx.c */
+FW_WUR sigil_status fw_appctx_join(sigil_fw *fw, sigil_fw_conn *conn,
+                                   const uint8_t token[SIGIL_APP_TOKEN_LEN]);
+void fw_appctx_leave(sigil_fw *fw, sigil_fw_conn *conn);
+/* Login state of conn's context for slot (under fw->lock). */
+uint8_t fw_login_state(sigil_fw *fw, const sigil_fw_conn *conn, uint32_t slot);
+void fw_login_set(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot, uint8_t state);
+bool fw_admin_logged_in(sigil_fw *fw, const sigil_fw_conn *conn);
+void fw_admin_set(sigil_fw *fw, sigil_fw_conn *conn, bool on);
+/* True when any context is logged in to slot. */
+bool fw_slot_in_use(sigil_fw *fw, uint32_t slot);
+
+/* ---- commands (dispatch.c and cmd_*.c) ----------------------------------- */
+
+typedef sigil_status (*fw_cmd_fn)(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out);
+
+typedef enum {
+    FW_NEED_NONE,      /* before the handshake */
+    FW_NEED_CONTEXT,   /* handshake done */
+    FW_NEED_FRESH,     /* handshake done, appliance not initialised */
+    FW_NEED_READY,     /* handshake done, appliance initialised */
+    FW_NEED_ADMIN,     /* appliance administrator */
+    FW_NEED_SEAL_SO,   /* SO of the slot named by the first field */
+    FW_NEED_SEAL_USER, /* user of the slot named by the first field */
+} fw_need;
+
+typedef struct {
+    uint16_t opcode;
+    fw_cmd_fn fn;
+    fw_need need;
+    bool crypto;       /* refused while the device is in the error state */
+} fw_command;
+
+const fw_command *fw_command_find(uint16_t opcode);
+
+/* Handlers. */
+sigil_status fw_cmd_hello(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_info(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_appliance_init(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_admin_login(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_admin_logout(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_slot_list(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_token_info(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_init_token(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_seal_create(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_login(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_logout(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_init_pin(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_set_pin(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_object_list(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_generate_keypair(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_destroy_object(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_sign(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_random(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+
+/* A slot id from a request, checked against the slot count. */
+FW_WUR sigil_status fw_slot_check(const sigil_fw *fw, uint32_t slot);
+
+#endif

@@ -1,0 +1,130 @@
+/* server.c — frame in, frame out: decode the header, check what the command
+ * needs, run its handler, encode the response. No I/O, no threads of its own. */
+#include <string.h>
+
+#include "fw_internal.h"
+#include "sigil_secmem.h"
+
+size_t sigil_fw_error_frame(uint16_t opcode, uint32_t request_id, sigil_status st, uint8_t *resp,
+                            size_t resp_cap)
+{
+    if (resp_cap < SIGIL_FRAME_HDR_LEN)
+        return 0;
+    sigil_frame_hdr h = {
+        .body_len = 0,
+        .version = SIGIL_PROTO_VERSION,
+        .kind = SIGIL_KIND_RESPONSE,
+        .opcode = opcode,
+        .request_id = request_id,
+        .status = (uint32_t)st,
+    };
+    sigil_frame_hdr_encode(&h, resp);
+    return SIGIL_FRAME_HDR_LEN;
+}
+
+/* The slot named by a request's first field, for the per-seal role checks. */
+static sigil_status peek_slot(const sigil_fw *fw, const uint8_t *body, size_t len, uint32_t *slot)
+{
+    sigil_rd r;
+    sigil_rd_init(&r, body, len);
+    *slot = sigil_rd_u32(&r);
+    if (!sigil_rd_ok(&r))
+        return SIGIL_ST_BAD_FRAME;
+    return fw_slot_check(fw, *slot);
+}
+
+static sigil_status check_need(sigil_fw *fw, sigil_fw_conn *conn, const fw_command *cmd,
+                               const uint8_t *body, size_t len)
+{
+    uint32_t slot = 0;
+    sigil_status st = SIGIL_ST_OK;
+    bool initialised;
+
+    if (cmd->need == FW_NEED_NONE)
+        return SIGIL_ST_OK;
+    if (conn->ctx == NULL)
+        return SIGIL_ST_NO_CONTEXT;
+    if (cmd->crypto && !fw->self_test_ok)
+        return SIGIL_ST_SELF_TEST_FAILED;
+
+    mtx_lock(&fw->lock);
+    initialised = fw->initialised;
+    mtx_unlock(&fw->lock);
+
+    switch (cmd->need) {
+    case FW_NEED_NONE:
+    case FW_NEED_CONTEXT:
+        return SIGIL_ST_OK;
+    case FW_NEED_FRESH:
+        return initialised ? SIGIL_ST_APPLIANCE_ALREADY_INITIALIZED : SIGIL_ST_OK;
+    case FW_NEED_READY:
+        return initialised ? SIGIL_ST_OK : SIGIL_ST_APPLIANCE_NOT_INITIALIZED;
+    case FW_NEED_ADMIN:
+        if (!initialised)
+            return SIGIL_ST_APPLIANCE_NOT_INITIALIZED;
+        return fw_admin_logged_in(fw, conn) ? SIGIL_ST_OK : SIGIL_ST_NOT_LOGGED_IN;
+    case FW_NEED_SEAL_SO:
+    case FW_NEED_SEAL_USER:
+        if (!initialised)
+            return SIGIL_ST_APPLIANCE_NOT_INITIALIZED;
+        st = peek_slot(fw, body, len, &slot);
+        if (st != SIGIL_ST_OK)
+            return st;
+        {
+            uint8_t want = cmd->need == FW_NEED_SEAL_SO ? SIGIL_LOGIN_SO : SIGIL_LOGIN_USER;
+            return fw_login_state(fw, conn, slot) == want ? SIGIL_ST_OK : SIGIL_ST_NOT_LOGGED_IN;
+        }
+    }
+    return SIGIL_ST_NOT_AUTHORIZED;
+}
+
+size_t sigil_fw_handle(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t *req, size_t req_len,
+                       uint8_t *resp, size_t resp_cap, bool *close_conn)
+{
+    sigil_frame_hdr h;
+    sigil_status st;
+    const fw_command *cmd;
+    sigil_wr out;
+    size_t body_len;
+
+    *close_conn = false;
+    if (resp_cap < SIGIL_FRAME_HDR_LEN)
+        return 0;
+    if (req_len < SIGIL_FRAME_HDR_LEN) {
+        *close_conn = true;
+        return sigil_fw_error_frame(0, 0, SIGIL_ST_BAD_FRAME, resp, resp_cap);
+    }
+    st = sigil_frame_hdr_decode(req, SIGIL_FRAME_MAX_BODY, &h);
+    if (st == SIGIL_ST_OK && h.kind != SIGIL_KIND_REQUEST)
+        st = SIGIL_ST_BAD_FRAME;
+    if (st == SIGIL_ST_OK && h.body_len != req_len - SIGIL_FRAME_HDR_LEN)
+        st = SIGIL_ST_BAD_FRAME;
+    if (st != SIGIL_ST_OK) {
+        *close_conn = true;
+        return sigil_fw_error_frame(h.opcode, h.request_id, st, resp, resp_cap);
+    }
+
+    const uint8_t *body = req + SIGIL_FRAME_HDR_LEN;
+    cmd = fw_command_find(h.opcode);
+    if (cmd == NULL)
+        return sigil_fw_error_frame(h.opcode, h.request_id, SIGIL_ST_UNKNOWN_OPCODE, resp, resp_cap);
+
+    st = check_need(fw, conn, cmd, body, h.body_len);
+    sigil_wr_init(&out, resp + SIGIL_FRAME_HDR_LEN, resp_cap - SIGIL_FRAME_HDR_LEN);
+    if (st == SIGIL_ST_OK) {
+        sigil_rd in;
+        sigil_rd_init(&in, body, h.body_len);
+        st = cmd->fn(fw, conn, &in, &out);
+        if (st == SIGIL_ST_OK && !sigil_wr_ok(&out))
+            st = SIGIL_ST_GENERAL_ERROR;
+    }
+    body_len = st == SIGIL_ST_OK ? out.len : 0;
+    if (st != SIGIL_ST_OK)
+        sigil_wipe(resp + SIGIL_FRAME_HDR_LEN, out.len);
+
+    h.body_len = (uint32_t)body_len;
+    h.kind = SIGIL_KIND_RESPONSE;
+    h.status = (uint32_t)st;
+    sigil_frame_hdr_encode(&h, resp);
+    return SIGIL_FRAME_HDR_LEN + body_len;
+}

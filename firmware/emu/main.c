@@ -1,0 +1,227 @@
+/* main.c — sigil-emu: the appliance firmware on Linux.
+ *
+ *   sigil-emu --state-dir DIR --listen unix:PATH [--slots N] [--workers N]
+ *
+ * Runs in the foreground; SIGTERM or SIGINT stops it cleanly (in-flight requests
+ * are answered, state is already durable). */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "emu.h"
+#include "linux_platform.h"
+
+typedef struct {
+    const char *state_dir;
+    const char *listen;
+    unsigned slots;
+    unsigned workers;
+} emu_args;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: sigil-emu --state-dir DIR --listen unix:PATH [--slots N] [--workers N]\n"
+            "  --state-dir DIR   where the appliance keeps its state (created, mode 0700)\n"
+            "  --listen unix:PATH  the socket the module and tools connect to (mode 0660)\n"
+            "  --slots N         seal slots (default %u; only ever grows)\n"
+            "  --workers N       signing workers (default: one per online CPU)\n",
+            SIGIL_FW_DEFAULT_SLOTS);
+}
+
+static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, emu_args *a)
+{
+    static const struct option opts[] = {
+        {"state-dir", required_argument, NULL, 'd'}, {"listen", required_argument, NULL, 'l'},
+        {"slots", required_argument, NULL, 's'},     {"workers", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+    };
+    int c;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+    a->slots = SIGIL_FW_DEFAULT_SLOTS;
+    a->workers = cpus > 0 ? (unsigned)cpus : 1u;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            a->state_dir = optarg;
+            break;
+        case 'l':
+            a->listen = optarg;
+            break;
+        case 's':
+            if (parse_uint(optarg, 1, SIGIL_FW_MAX_SLOTS, &a->slots) != 0) {
+                fprintf(stderr, "sigil-emu: --slots takes a number from 1 to %u\n", SIGIL_FW_MAX_SLOTS);
+                return -1;
+            }
+            break;
+        case 'w':
+            if (parse_uint(optarg, 1, 256, &a->workers) != 0) {
+                fprintf(stderr, "sigil-emu: --workers takes a number from 1 to 256\n");
+                return -1;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (optind != argc || a->state_dir == NULL || a->listen == NULL) {
+        usage(stderr);
+        return -1;
+    }
+    if (strncmp(a->listen, "unix:", 5) != 0 || a->listen[5] == '\0') {
+        fprintf(stderr, "sigil-emu: --listen must be unix:PATH (TCP with TLS is not built yet)\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Binds the unix socket; a stale socket file nobody listens on is replaced. */
+static int listen_unix(const char *path)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int fd;
+
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        fprintf(stderr, "sigil-emu: socket path too long (max %zu bytes): %s\n",
+                sizeof(sa.sun_path) - 1, path);
+        return -1;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct stat sb;
+    if (lstat(path, &sb) == 0) {
+        if (!S_ISSOCK(sb.st_mode)) {
+            fprintf(stderr, "sigil-emu: %s exists and is not a socket\n", path);
+            close(fd);
+            return -1;
+        }
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+            fprintf(stderr, "sigil-emu: another appliance already listens on %s\n", path);
+            close(fd);
+            return -1;
+        }
+        unlink(path);
+    }
+    mode_t old = umask(0117);
+    int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    umask(old);
+    if (rc != 0 || listen(fd, 128) != 0) {
+        fprintf(stderr, "sigil-emu: cannot listen on %s: %s\n", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void serve(emu_server *srv, int lfd, int sfd)
+{
+    struct pollfd pfd[2] = {{.fd = lfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+    for (;;) {
+        if (poll(pfd, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            perror("sigil-emu: poll");
+            return;
+        }
+        if (pfd[1].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+                fprintf(stderr, "sigil-emu: signal %u, stopping\n", si.ssi_signo);
+            return;
+        }
+        if (pfd[0].revents & POLLIN) {
+            int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd >= 0)
+                (void)emu_conn_start(srv, fd);
+            else if (errno == EMFILE || errno == ENFILE)
+                usleep(10000); /* descriptor pressure: back off, do not spin */
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    emu_args args = {0};
+    char err[256] = "";
+    emu_server srv = {0};
+    sigil_fw_config cfg;
+    sigil_platform *plat = NULL;
+    sigset_t mask;
+    int lfd = -1, sfd = -1, rc = 1;
+
+    if (parse_args(argc, argv, &args) != 0)
+        return 2;
+    /* Signals are taken synchronously through a signalfd; threads inherit the mask. */
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+
+    plat = sigil_linux_platform_new(args.state_dir, err, sizeof(err));
+    if (plat == NULL) {
+        fprintf(stderr, "sigil-emu: %s\n", err);
+        goto out;
+    }
+    sigil_fw_config_default(&cfg);
+    cfg.slot_count = args.slots;
+    if (sigil_fw_open(plat, &cfg, &srv.fw, err, sizeof(err)) != SIGIL_ST_OK) {
+        fprintf(stderr, "sigil-emu: cannot start the device: %s\n", err);
+        goto out;
+    }
+    if (sigil_fw_refused_blobs(srv.fw) > 0)
+        fprintf(stderr, "sigil-emu: WARNING: %u stored object(s) failed their integrity check and were refused\n",
+                sigil_fw_refused_blobs(srv.fw));
+    pthread_mutex_init(&srv.lock, NULL);
+    pthread_cond_init(&srv.idle, NULL);
+    if (emu_pool_start(&srv.pool, srv.fw, args.workers) != 0) {
+        fprintf(stderr, "sigil-emu: cannot start workers\n");
+        goto out;
+    }
+    lfd = listen_unix(args.listen + 5);
+    if (lfd < 0 || sfd < 0)
+        goto stop;
+    fprintf(stderr, "sigil-emu: listening on %s (state %s, %u workers)\n", args.listen,
+            args.state_dir, args.workers);
+    serve(&srv, lfd, sfd);
+    close(lfd);
+    unlink(args.listen + 5);
+    rc = 0;
+stop:
+    emu_conns_shutdown(&srv);
+    emu_pool_stop(&srv.pool);
+out:
+    sigil_fw_close(srv.fw);
+    sigil_linux_platform_free(plat);
+    if (sfd >= 0)
+        close(sfd);
+    return rc;
+}

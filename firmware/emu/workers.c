@@ -1,0 +1,103 @@
+/* workers.c — the worker pool: one thread per core, each with its own response
+ * buffer, taking frames from one queue and answering on their connection. */
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "emu.h"
+#include "sigil_secmem.h"
+
+static void run_job(emu_pool *pool, emu_job *job, uint8_t *resp)
+{
+    bool close_conn = false;
+    size_t n = sigil_fw_handle(pool->fw, job->conn->fwc, job->frame, job->len, resp,
+                               SIGIL_FW_RESP_CAP, &close_conn);
+    if (n > 0 && emu_conn_write(job->conn, resp, n) != 0)
+        close_conn = true;
+    if (close_conn)
+        shutdown(job->conn->fd, SHUT_RDWR);
+    /* Requests carry PINs and responses may carry them back in no case, but
+     * both are scratch: cleared after every command. */
+    sigil_wipe(job->frame, job->len);
+    sigil_wipe(resp, n);
+    free(job->frame);
+
+    emu_conn *c = job->conn;
+    pthread_mutex_lock(&c->lock);
+    c->in_flight--;
+    pthread_cond_signal(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    emu_conn_put(c);
+    free(job);
+}
+
+static void *worker_main(void *arg)
+{
+    emu_pool *pool = arg;
+    uint8_t *resp = malloc(SIGIL_FW_RESP_CAP);
+    if (resp == NULL)
+        abort(); /* cannot serve at all; start-up allocation */
+
+    for (;;) {
+        pthread_mutex_lock(&pool->lock);
+        while (pool->head == NULL && !pool->stopping)
+            pthread_cond_wait(&pool->cond, &pool->lock);
+        emu_job *job = pool->head;
+        if (job == NULL) { /* stopping and drained */
+            pthread_mutex_unlock(&pool->lock);
+            break;
+        }
+        pool->head = job->next;
+        if (pool->head == NULL)
+            pool->tail = NULL;
+        pthread_mutex_unlock(&pool->lock);
+        run_job(pool, job, resp);
+    }
+    free(resp);
+    return NULL;
+}
+
+int emu_pool_start(emu_pool *pool, sigil_fw *fw, unsigned workers)
+{
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_cond_init(&pool->cond, NULL);
+    pool->head = pool->tail = NULL;
+    pool->stopping = false;
+    pool->fw = fw;
+    pool->n = 0;
+    pool->threads = calloc(workers, sizeof(pthread_t));
+    if (pool->threads == NULL)
+        return -1;
+    for (unsigned i = 0; i < workers; i++) {
+        if (pthread_create(&pool->threads[i], NULL, worker_main, pool) != 0)
+            return -1;
+        pool->n++;
+    }
+    return 0;
+}
+
+void emu_pool_submit(emu_pool *pool, emu_job *job)
+{
+    job->next = NULL;
+    pthread_mutex_lock(&pool->lock);
+    if (pool->tail != NULL)
+        pool->tail->next = job;
+    else
+        pool->head = job;
+    pool->tail = job;
+    pthread_cond_signal(&pool->cond);
+    pthread_mutex_unlock(&pool->lock);
+}
+
+void emu_pool_stop(emu_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    pool->stopping = true;
+    pthread_cond_broadcast(&pool->cond);
+    pthread_mutex_unlock(&pool->lock);
+    for (unsigned i = 0; i < pool->n; i++)
+        pthread_join(pool->threads[i], NULL);
+    free(pool->threads);
+    pool->threads = NULL;
+    pthread_cond_destroy(&pool->cond);
+    pthread_mutex_destroy(&pool->lock);
+}

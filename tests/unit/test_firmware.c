@@ -1,0 +1,570 @@
+/* test_firmware.c — the firmware core, frame in and frame out, over the fake
+ * platform: handshake and roles, PINs and lockout, key generation and signing
+ * (verified with OpenSSL), persistence across restarts, refused blobs, framing
+ * errors and storage faults. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/core_names.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
+#include "crypto.h"
+#include "fake_platform.h"
+#include "sigil_fw.h"
+#include "sigil_proto.h"
+
+#define ADMIN_PIN "admin-pin-1"
+#define SO_PIN "so-pin-1"
+#define USER_PIN "user-pin-1"
+
+typedef struct {
+    sigil_platform *plat;
+    sigil_fw *fw;
+    sigil_fw_conn *conn;
+    uint8_t *resp;
+    size_t resp_len;
+    uint32_t next_id;
+    bool closed;
+} tfw;
+
+static uint8_t app_token[SIGIL_APP_TOKEN_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+
+static void tfw_open(tfw *t)
+{
+    sigil_fw_config cfg;
+    sigil_fw_config_default(&cfg);
+    cfg.kdf_iterations = 1000; /* tests only: production default is in fw.c */
+    char err[200];
+    assert_int_equal(sigil_fw_open(t->plat, &cfg, &t->fw, err, sizeof(err)), SIGIL_ST_OK);
+    t->conn = sigil_fw_conn_new(t->fw);
+    assert_non_null(t->conn);
+}
+
+static void tfw_close(tfw *t)
+{
+    sigil_fw_conn_free(t->conn);
+    sigil_fw_close(t->fw);
+    t->conn = NULL;
+    t->fw = NULL;
+}
+
+/* Sends a raw frame; returns the status; the body is in t->resp after the header. */
+static sigil_status tfw_raw(tfw *t, const uint8_t *frame, size_t len)
+{
+    sigil_frame_hdr h;
+    t->resp_len = sigil_fw_handle(t->fw, t->conn, frame, len, t->resp, SIGIL_FW_RESP_CAP, &t->closed);
+    assert_true(t->resp_len >= SIGIL_FRAME_HDR_LEN);
+    assert_int_equal(sigil_frame_hdr_decode(t->resp, SIGIL_FRAME_MAX_BODY, &h), SIGIL_ST_OK);
+    assert_int_equal(h.kind, SIGIL_KIND_RESPONSE);
+    assert_int_equal(h.body_len, t->resp_len - SIGIL_FRAME_HDR_LEN);
+    return (sigil_status)h.status;
+}
+
+static sigil_status tfw_call(tfw *t, uint16_t op, const sigil_wr *body, sigil_rd *out)
+{
+    uint8_t frame[SIGIL_FRAME_HDR_LEN + 4096];
+    size_t blen = body ? body->len : 0;
+    sigil_frame_hdr h = {.body_len = (uint32_t)blen, .version = SIGIL_PROTO_VERSION,
+                         .kind = SIGIL_KIND_REQUEST, .opcode = op, .request_id = ++t->next_id};
+    assert_true(blen <= 4096);
+    sigil_frame_hdr_encode(&h, frame);
+    if (blen)
+        memcpy(frame + SIGIL_FRAME_HDR_LEN, body->buf, blen);
+    sigil_status st = tfw_raw(t, frame, SIGIL_FRAME_HDR_LEN + blen);
+    uint32_t rid = (uint32_t)t->resp[8] << 24 | (uint32_t)t->resp[9] << 16 | (uint32_t)t->resp[10] << 8 | t->resp[11];
+    assert_int_equal(rid, t->next_id);
+    if (out)
+        sigil_rd_init(out, t->resp + SIGIL_FRAME_HDR_LEN, t->resp_len - SIGIL_FRAME_HDR_LEN);
+    return st;
+}
+
+static uint8_t wbuf[4096];
+static sigil_wr *body(void)
+{
+    static sigil_wr w;
+    sigil_wr_init(&w, wbuf, sizeof(wbuf));
+    return &w;
+}
+
+static void wr_pin(sigil_wr *w, const char *pin) { sigil_wr_bytes(w, (const uint8_t *)pin, strlen(pin)); }
+
+static void hello(tfw *t)
+{
+    sigil_wr *w = body();
+    sigil_wr_u16(w, SIGIL_PROTO_VERSION);
+    sigil_wr_bytes(w, app_token, sizeof(app_token));
+    assert_int_equal(tfw_call(t, SIGIL_OP_HELLO, w, NULL), SIGIL_ST_OK);
+}
+
+static sigil_status login(tfw *t, uint32_t slot, uint32_t type, const char *pin)
+{
+    sigil_wr *w = body();
+    sigil_wr_u32(w, slot);
+    sigil_wr_u32(w, type);
+    wr_pin(w, pin);
+    return tfw_call(t, SIGIL_OP_LOGIN, w, NULL);
+}
+
+/* Fresh appliance, initialised, one seal in slot 0 with the user logged in. */
+static int setup(void **state)
+{
+    tfw *t = calloc(1, sizeof(*t));
+    t->resp = malloc(SIGIL_FW_RESP_CAP);
+    t->plat = fake_platform_new(42);
+    tfw_open(t);
+    hello(t);
+    sigil_wr *w = body();
+    wr_pin(w, ADMIN_PIN);
+    assert_int_equal(tfw_call(t, SIGIL_OP_APPLIANCE_INIT, w, NULL), SIGIL_ST_OK);
+    w = body();
+    wr_pin(w, ADMIN_PIN);
+    assert_int_equal(tfw_call(t, SIGIL_OP_ADMIN_LOGIN, w, NULL), SIGIL_ST_OK);
+    w = body();
+    sigil_wr_str(w, "seal-a");
+    wr_pin(w, SO_PIN);
+    wr_pin(w, USER_PIN);
+    sigil_rd r;
+    assert_int_equal(tfw_call(t, SIGIL_OP_SEAL_CREATE, w, &r), SIGIL_ST_OK);
+    assert_int_equal(sigil_rd_u32(&r), 0);
+    assert_true(sigil_rd_done(&r));
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
+    *state = t;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    tfw *t = *state;
+    tfw_close(t);
+    fake_platform_free(t->plat);
+    free(t->resp);
+    free(t);
+    return 0;
+}
+
+/* Closes and reopens the device on the same storage, with a new connection. */
+static void restart(tfw *t)
+{
+    tfw_close(t);
+    tfw_open(t);
+    hello(t);
+}
+
+static void keygen(tfw *t, uint8_t type, uint32_t param, sigil_obj_record *pub, sigil_obj_record *priv,
+                   sigil_status want)
+{
+    sigil_wr *w = body();
+    sigil_rd r;
+    sigil_wr_u32(w, 0);
+    sigil_wr_u8(w, type);
+    sigil_wr_u32(w, param);
+    sigil_wr_bytes(w, (const uint8_t *)"\x01\x02", 2);
+    sigil_wr_str(w, "key");
+    assert_int_equal(tfw_call(t, SIGIL_OP_GENERATE_KEYPAIR, w, &r), want);
+    if (want != SIGIL_ST_OK)
+        return;
+    sigil_obj_record_read(&r, pub);
+    sigil_obj_record_read(&r, priv);
+    assert_true(sigil_rd_done(&r));
+}
+
+static sigil_status sign(tfw *t, uint32_t handle, uint8_t mech, const uint8_t *in, size_t n,
+                         uint8_t *sig, size_t *sig_len)
+{
+    sigil_wr *w = body();
+    sigil_rd r;
+    sigil_wr_u32(w, 0);
+    sigil_wr_u32(w, handle);
+    sigil_wr_u8(w, mech);
+    sigil_wr_u8(w, mech == SIGIL_MECH_RSA_PSS ? SIGIL_HASH_SHA256 : 0);
+    sigil_wr_u32(w, mech == SIGIL_MECH_RSA_PSS ? 32 : 0);
+    sigil_wr_bytes(w, in, n);
+    sigil_status st = tfw_call(t, SIGIL_OP_SIGN, w, &r);
+    if (st == SIGIL_ST_OK) {
+        const uint8_t *p = sigil_rd_bytes(&r, 512, sig_len);
+        assert_true(sigil_rd_done(&r));
+        memcpy(sig, p, *sig_len);
+    }
+    return st;
+}
+
+/* Verifies an ECDSA P-256 r||s signature over digest with the record's public point. */
+static int ec_verify(const sigil_obj_record *pub, const uint8_t *dgst, const uint8_t *sig, size_t sig_len)
+{
+    OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
+    OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0);
+    OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pub->pub_b, pub->pub_b_len);
+    OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(b);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    EVP_PKEY *pk = NULL;
+    int ok = 0;
+    if (EVP_PKEY_fromdata_init(ctx) == 1 && EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) == 1) {
+        ECDSA_SIG *es = ECDSA_SIG_new();
+        ECDSA_SIG_set0(es, BN_bin2bn(sig, (int)sig_len / 2, NULL), BN_bin2bn(sig + sig_len / 2, (int)sig_len / 2, NULL));
+        unsigned char *der = NULL;
+        int der_len = i2d_ECDSA_SIG(es, &der);
+        EVP_PKEY_CTX *vctx = EVP_PKEY_CTX_new(pk, NULL);
+        ok = EVP_PKEY_verify_init(vctx) == 1 && EVP_PKEY_verify(vctx, der, (size_t)der_len, dgst, 32) == 1;
+        EVP_PKEY_CTX_free(vctx);
+        OPENSSL_free(der);
+        ECDSA_SIG_free(es);
+    }
+    EVP_PKEY_free(pk);
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(b);
+    return ok;
+}
+
+static void test_handshake_required(void **state)
+{
+    tfw *t = *state;
+    sigil_fw_conn *fresh = sigil_fw_conn_new(t->fw);
+    sigil_fw_conn *saved = t->conn;
+    t->conn = fresh;
+    assert_int_equal(tfw_call(t, SIGIL_OP_INFO, NULL, NULL), SIGIL_ST_NO_CONTEXT);
+    assert_int_equal(tfw_call(t, SIGIL_OP_SLOT_LIST, NULL, NULL), SIGIL_ST_NO_CONTEXT);
+    /* The same app token joins the same context: the login made on the first
+     * connection holds here too. */
+    hello(t);
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    sigil_rd r;
+    assert_int_equal(tfw_call(t, SIGIL_OP_TOKEN_INFO, w, &r), SIGIL_ST_OK);
+    (void)sigil_rd_u32(&r);
+    char s[40];
+    sigil_rd_str(&r, s, 32);
+    assert_string_equal(s, "seal-a");
+    sigil_rd_str(&r, s, 16);
+    (void)sigil_rd_u32(&r);
+    assert_int_equal(sigil_rd_u32(&r), SIGIL_LOGIN_USER);
+    t->conn = saved;
+    sigil_fw_conn_free(fresh);
+}
+
+static void test_roles_enforced(void **state)
+{
+    tfw *t = *state;
+    uint8_t sig[512], d[32] = {0};
+    size_t n;
+    sigil_obj_record pub, priv;
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_OK);
+    /* Logged out: no signing, no key generation, private keys invisible. */
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_LOGOUT, w, NULL), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_NOT_LOGGED_IN);
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_NOT_LOGGED_IN);
+    w = body();
+    sigil_wr_u32(w, 0);
+    sigil_rd r;
+    assert_int_equal(tfw_call(t, SIGIL_OP_OBJECT_LIST, w, &r), SIGIL_ST_OK);
+    assert_int_equal(sigil_rd_u32(&r), 1); /* the public key only */
+    /* The SO is not the user: INIT_PIN needs the SO, SIGN the user. */
+    w = body();
+    sigil_wr_u32(w, 0);
+    wr_pin(w, "new-user-pin");
+    assert_int_equal(tfw_call(t, SIGIL_OP_INIT_PIN, w, NULL), SIGIL_ST_NOT_LOGGED_IN);
+    assert_int_equal(login(t, 0, SIGIL_USER_SO, SO_PIN), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_NOT_LOGGED_IN);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_ANOTHER_USER_LOGGED_IN);
+    /* Admin logout: no more seal creation. */
+    assert_int_equal(tfw_call(t, SIGIL_OP_ADMIN_LOGOUT, NULL, NULL), SIGIL_ST_OK);
+    w = body();
+    sigil_wr_str(w, "x");
+    wr_pin(w, SO_PIN);
+    wr_pin(w, "");
+    assert_int_equal(tfw_call(t, SIGIL_OP_SEAL_CREATE, w, NULL), SIGIL_ST_NOT_LOGGED_IN);
+    /* A slot beyond the count. */
+    w = body();
+    sigil_wr_u32(w, 9999);
+    assert_int_equal(tfw_call(t, SIGIL_OP_TOKEN_INFO, w, NULL), SIGIL_ST_SLOT_INVALID);
+}
+
+static void test_sign_verify_and_restart(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record pub, priv;
+    uint8_t sig[512], d[32];
+    size_t n = 0;
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_OK);
+    assert_int_equal(pub.obj_class, SIGIL_CLASS_PUBLIC_KEY);
+    assert_int_equal(priv.obj_class, SIGIL_CLASS_PRIVATE_KEY);
+    assert_true(priv.flags & SIGIL_OBJ_SENSITIVE);
+    assert_memory_equal(pub.id, priv.id, 2);
+    for (int i = 0; i < 32; i++)
+        d[i] = (uint8_t)i;
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OK);
+    assert_int_equal(n, 64);
+    assert_true(ec_verify(&pub, d, sig, n));
+    d[0] ^= 1;
+    assert_false(ec_verify(&pub, d, sig, n)); /* the verifier can fail */
+    /* Wrong mechanism for the key, a public key handle, an unknown handle. */
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_RSA_PKCS, d, 32, sig, &n), SIGIL_ST_KEY_TYPE_INCONSISTENT);
+    assert_int_equal(sign(t, pub.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OBJECT_INVALID);
+    assert_int_equal(sign(t, 777777, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OBJECT_INVALID);
+    assert_int_equal(sign(t, priv.handle, 99, d, 32, sig, &n), SIGIL_ST_MECHANISM_INVALID);
+
+    restart(t);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OK);
+    assert_true(ec_verify(&pub, d, sig, n));
+    /* Handles are never reused: a new pair gets new ones. */
+    sigil_obj_record pub2, priv2;
+    keygen(t, SIGIL_KEYTYPE_EC, 384, &pub2, &priv2, SIGIL_ST_OK);
+    assert_true(pub2.handle > priv.handle && priv2.handle > priv.handle);
+    keygen(t, SIGIL_KEYTYPE_EC, 521, &pub2, &priv2, SIGIL_ST_KEY_SIZE_RANGE);
+    keygen(t, SIGIL_KEYTYPE_RSA, 1024, &pub2, &priv2, SIGIL_ST_KEY_SIZE_RANGE);
+}
+
+static void test_rsa_sign(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record pub, priv;
+    uint8_t sig[512], d[32] = {7};
+    size_t n = 0;
+    keygen(t, SIGIL_KEYTYPE_RSA, 2048, &pub, &priv, SIGIL_ST_OK);
+    assert_int_equal(pub.bits, 2048);
+    assert_int_equal(pub.pub_a_len, 256);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_RSA_PKCS, d, 32, sig, &n), SIGIL_ST_OK);
+    assert_int_equal(n, 256);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_RSA_PSS, d, 32, sig, &n), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_RSA_PSS, d, 20, sig, &n), SIGIL_ST_DATA_LEN_RANGE);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_KEY_TYPE_INCONSISTENT);
+}
+
+static void test_edited_blob_refused(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record pub, priv;
+    uint8_t sig[512], d[32] = {1};
+    size_t n;
+    char name[64];
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_OK);
+    snprintf(name, sizeof(name), "obj-0000-%08x", priv.handle);
+    size_t len = 0;
+    assert_non_null(fake_platform_blob(t->plat, name, &len));
+    assert_true(fake_platform_flip_bit(t->plat, name, (len - 5) * 8 + 3));
+    restart(t);
+    assert_int_equal(sigil_fw_refused_blobs(t->fw), 1);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OBJECT_INVALID);
+    /* The refused blob stays on disk for inspection. */
+    assert_non_null(fake_platform_blob(t->plat, name, &len));
+}
+
+static void test_swapped_blob_refused(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record pub1, priv1, pub2, priv2;
+    uint8_t sig[512], d[32] = {1};
+    size_t n, len;
+    char a[64], b[64];
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub1, &priv1, SIGIL_ST_OK);
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub2, &priv2, SIGIL_ST_OK);
+    snprintf(a, sizeof(a), "obj-0000-%08x", priv1.handle);
+    snprintf(b, sizeof(b), "obj-0000-%08x", priv2.handle);
+    /* Put key 1's valid blob under key 2's name: valid ciphertext, wrong identity. */
+    const uint8_t *blob = fake_platform_blob(t->plat, a, &len);
+    uint8_t *copy = malloc(len);
+    memcpy(copy, blob, len);
+    fake_platform_set_blob(t->plat, b, copy, len);
+    free(copy);
+    restart(t);
+    assert_int_equal(sigil_fw_refused_blobs(t->fw), 1);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv2.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OBJECT_INVALID);
+    assert_int_equal(sign(t, priv1.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OK);
+    assert_true(ec_verify(&pub1, d, sig, n));
+}
+
+static void test_pin_lockout_survives_restart(void **state)
+{
+    tfw *t = *state;
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_LOGOUT, w, NULL), SIGIL_ST_OK);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, "wrong-1"), SIGIL_ST_PIN_INCORRECT);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, "wrong-2"), SIGIL_ST_PIN_INCORRECT);
+    restart(t);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, "wrong-3"), SIGIL_ST_PIN_INCORRECT);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, "wrong-4"), SIGIL_ST_PIN_INCORRECT);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, "wrong-5"), SIGIL_ST_PIN_LOCKED);
+    restart(t);
+    /* Locked: even the right PIN is refused, and the flag says so. */
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_PIN_LOCKED);
+    w = body();
+    sigil_wr_u32(w, 0);
+    sigil_rd r;
+    assert_int_equal(tfw_call(t, SIGIL_OP_TOKEN_INFO, w, &r), SIGIL_ST_OK);
+    assert_true(sigil_rd_u32(&r) & SIGIL_TOKEN_USER_PIN_LOCKED);
+    /* The SO unlocks it by setting a new user PIN. */
+    assert_int_equal(login(t, 0, SIGIL_USER_SO, SO_PIN), SIGIL_ST_OK);
+    w = body();
+    sigil_wr_u32(w, 0);
+    wr_pin(w, "fresh-user-pin");
+    assert_int_equal(tfw_call(t, SIGIL_OP_INIT_PIN, w, NULL), SIGIL_ST_OK);
+    w = body();
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_LOGOUT, w, NULL), SIGIL_ST_OK);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, "fresh-user-pin"), SIGIL_ST_OK);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, "fresh-user-pin"), SIGIL_ST_ALREADY_LOGGED_IN);
+}
+
+static void test_counter_written_before_check(void **state)
+{
+    tfw *t = *state;
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_LOGOUT, w, NULL), SIGIL_ST_OK);
+    /* If the decremented counter cannot be stored, the PIN is not even compared. */
+    fake_platform_fail_write_after(t->plat, 1);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_STORAGE_FAILURE);
+    w = body();
+    sigil_wr_u32(w, 0);
+    sigil_rd r;
+    assert_int_equal(tfw_call(t, SIGIL_OP_TOKEN_INFO, w, &r), SIGIL_ST_OK);
+    char s[40];
+    (void)sigil_rd_u32(&r);       /* flags */
+    sigil_rd_str(&r, s, 32);      /* label */
+    sigil_rd_str(&r, s, 16);      /* serial */
+    (void)sigil_rd_u32(&r);       /* objects */
+    assert_int_equal(sigil_rd_u32(&r), SIGIL_LOGIN_NONE);
+    assert_int_equal(sigil_rd_u32(&r), SIGIL_FW_DEFAULT_PIN_TRIES); /* nothing spent */
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
+}
+
+static void test_keygen_storage_fault_leaves_nothing(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record pub, priv;
+    size_t before = fake_platform_blob_count(t->plat);
+    /* Writes: appliance record (handle reservation), private blob, public blob. */
+    fake_platform_fail_write_after(t->plat, 3);
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_STORAGE_FAILURE);
+    assert_int_equal(fake_platform_blob_count(t->plat), before);
+    fake_platform_tear_write_after(t->plat, 2);
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_STORAGE_FAILURE);
+    restart(t);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    sigil_rd r;
+    assert_int_equal(tfw_call(t, SIGIL_OP_OBJECT_LIST, w, &r), SIGIL_ST_OK);
+    assert_int_equal(sigil_rd_u32(&r), 0);
+}
+
+static void test_malformed_frames(void **state)
+{
+    tfw *t = *state;
+    uint8_t frame[64];
+    /* Truncated body field, leftover bytes, lying lengths: BAD_FRAME, connection kept. */
+    sigil_wr *w = body();
+    sigil_wr_u16(w, 0); /* TOKEN_INFO wants a u32 */
+    assert_int_equal(tfw_call(t, SIGIL_OP_TOKEN_INFO, w, NULL), SIGIL_ST_BAD_FRAME);
+    assert_false(t->closed);
+    w = body();
+    sigil_wr_u32(w, 0);
+    sigil_wr_u8(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_TOKEN_INFO, w, NULL), SIGIL_ST_BAD_FRAME);
+    w = body();
+    sigil_wr_u32(w, 0);
+    sigil_wr_u32(w, 1);
+    sigil_wr_u32(w, 0xFFFFFFFFu); /* PIN length that lies */
+    assert_int_equal(tfw_call(t, SIGIL_OP_LOGIN, w, NULL), SIGIL_ST_BAD_FRAME);
+    assert_int_equal(tfw_call(t, 0x7777, NULL, NULL), SIGIL_ST_UNKNOWN_OPCODE);
+    assert_false(t->closed);
+    /* Framing errors close the connection. */
+    sigil_frame_hdr h = {.body_len = 0, .version = 9, .kind = SIGIL_KIND_REQUEST, .opcode = SIGIL_OP_INFO, .request_id = 5};
+    sigil_frame_hdr_encode(&h, frame);
+    assert_int_equal(tfw_raw(t, frame, SIGIL_FRAME_HDR_LEN), SIGIL_ST_BAD_VERSION);
+    assert_true(t->closed);
+    h.version = SIGIL_PROTO_VERSION;
+    h.body_len = 10; /* says 10, carries 0 */
+    sigil_frame_hdr_encode(&h, frame);
+    assert_int_equal(tfw_raw(t, frame, SIGIL_FRAME_HDR_LEN), SIGIL_ST_BAD_FRAME);
+    h.body_len = SIGIL_FRAME_MAX_BODY + 1;
+    sigil_frame_hdr_encode(&h, frame);
+    assert_int_equal(tfw_raw(t, frame, SIGIL_FRAME_HDR_LEN), SIGIL_ST_FRAME_TOO_LARGE);
+    h.body_len = 0;
+    h.kind = SIGIL_KIND_RESPONSE;
+    sigil_frame_hdr_encode(&h, frame);
+    assert_int_equal(tfw_raw(t, frame, SIGIL_FRAME_HDR_LEN), SIGIL_ST_BAD_FRAME);
+    assert_int_equal(tfw_raw(t, frame, 3), SIGIL_ST_BAD_FRAME);
+    /* Short PINs are refused before anything is stored. */
+    assert_int_equal(login(t, 0, SIGIL_USER_SO, "12"), SIGIL_ST_ANOTHER_USER_LOGGED_IN);
+    w = body();
+    sigil_wr_u32(w, 1);
+    wr_pin(w, "12");
+    sigil_wr_str(w, "lbl");
+    assert_int_equal(tfw_call(t, SIGIL_OP_INIT_TOKEN, w, NULL), SIGIL_ST_PIN_LEN_RANGE);
+}
+
+static void test_init_token_and_seal_slots(void **state)
+{
+    tfw *t = *state;
+    sigil_wr *w = body();
+    /* C_InitToken on a free slot makes a seal there. */
+    sigil_wr_u32(w, 3);
+    wr_pin(w, "so-of-three");
+    sigil_wr_str(w, "three");
+    assert_int_equal(tfw_call(t, SIGIL_OP_INIT_TOKEN, w, NULL), SIGIL_ST_OK);
+    /* Re-initialising needs the SO PIN; a wrong one is counted. */
+    w = body();
+    sigil_wr_u32(w, 3);
+    wr_pin(w, "not-the-so");
+    sigil_wr_str(w, "three");
+    assert_int_equal(tfw_call(t, SIGIL_OP_INIT_TOKEN, w, NULL), SIGIL_ST_PIN_INCORRECT);
+    /* A slot somebody is logged in to cannot be re-initialised. */
+    w = body();
+    sigil_wr_u32(w, 0);
+    wr_pin(w, SO_PIN);
+    sigil_wr_str(w, "again");
+    assert_int_equal(tfw_call(t, SIGIL_OP_INIT_TOKEN, w, NULL), SIGIL_ST_NOT_AUTHORIZED);
+    /* The next SEAL_CREATE takes the lowest free slot, 1. */
+    w = body();
+    sigil_wr_str(w, "seal-b");
+    wr_pin(w, SO_PIN);
+    wr_pin(w, USER_PIN);
+    sigil_rd r;
+    assert_int_equal(tfw_call(t, SIGIL_OP_SEAL_CREATE, w, &r), SIGIL_ST_OK);
+    assert_int_equal(sigil_rd_u32(&r), 1);
+    restart(t);
+    assert_int_equal(tfw_call(t, SIGIL_OP_SLOT_LIST, NULL, &r), SIGIL_ST_OK);
+    uint32_t n = sigil_rd_u32(&r);
+    assert_int_equal(n, SIGIL_FW_DEFAULT_SLOTS);
+    const char *want[] = {"seal-a", "seal-b", "", "three"};
+    for (uint32_t i = 0; i < 4; i++) {
+        char label[40];
+        assert_int_equal(sigil_rd_u32(&r), i);
+        uint32_t flags = sigil_rd_u32(&r);
+        sigil_rd_str(&r, label, 32);
+        assert_string_equal(label, want[i]);
+        assert_int_equal((flags & SIGIL_TOKEN_INITIALIZED) != 0, want[i][0] != '\0');
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_handshake_required, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roles_enforced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sign_verify_and_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rsa_sign, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edited_blob_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_swapped_blob_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pin_lockout_survives_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_counter_written_before_check, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keygen_storage_fault_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_frames, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_init_token_and_seal_slots, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
