@@ -49,6 +49,11 @@ const char *sigil_opcode_name(uint16_t op)
 
 void sigil_obj_record_write(sigil_wr *w, const sigil_obj_record *o)
 {
+    if (o->id_len > sizeof(o->id) || o->pub_a_len > sizeof(o->pub_a) ||
+        o->pub_b_len > sizeof(o->pub_b)) {
+        w->failed = true; /* never read past a field, never write what readers refuse */
+        return;
+    }
     sigil_wr_u32(w, o->handle);
     sigil_wr_u8(w, o->obj_class);
     sigil_wr_u8(w, o->key_type);

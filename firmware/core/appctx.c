@@ -33,6 +33,7 @@ sigil_status fw_appctx_join(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t tok
             goto out;
         }
         memcpy(c->token, token, SIGIL_APP_TOKEN_LEN);
+        c->id = atomic_fetch_add(&fw->next_ctx_id, 1) + 1;
         c->next = fw->contexts;
         fw->contexts = c;
     }
@@ -122,4 +123,12 @@ void sigil_fw_conn_free(sigil_fw_conn *conn)
         return;
     fw_appctx_leave(conn->fw, conn);
     free(conn);
+}
+
+uint32_t fw_ctx_id(sigil_fw *fw, const sigil_fw_conn *conn)
+{
+    mtx_lock(&fw->lock);
+    uint32_t id = conn->ctx != NULL ? conn->ctx->id : 0;
+    mtx_unlock(&fw->lock);
+    return id;
 }

@@ -5,8 +5,11 @@
 #include "fw_internal.h"
 #include "sigil_secmem.h"
 
-sigil_status fw_cmd_hello(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_hello(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     size_t n = 0;
     uint16_t version = sigil_rd_u16(in);
     const uint8_t *token = sigil_rd_bytes(in, SIGIL_APP_TOKEN_LEN, &n);
@@ -25,8 +28,11 @@ sigil_status fw_cmd_hello(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil
     return SIGIL_ST_OK;
 }
 
-sigil_status fw_cmd_info(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_info(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     uint32_t used = 0;
     bool initialised;
 
@@ -51,8 +57,11 @@ sigil_status fw_cmd_info(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_
     return SIGIL_ST_OK;
 }
 
-sigil_status fw_cmd_appliance_init(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_appliance_init(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     size_t n = 0;
     const uint8_t *pin = sigil_rd_bytes(in, SIGIL_PIN_MAX_LEN, &n);
     sigil_status st;
@@ -88,8 +97,11 @@ static sigil_status save_appliance(sigil_fw *fw, void *ctx)
     return fw_appliance_save_locked(fw);
 }
 
-sigil_status fw_cmd_admin_login(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_admin_login(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     size_t n = 0;
     const uint8_t *pin = sigil_rd_bytes(in, SIGIL_PIN_MAX_LEN, &n);
     sigil_status st;
@@ -107,8 +119,11 @@ sigil_status fw_cmd_admin_login(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in,
     return st;
 }
 
-sigil_status fw_cmd_admin_logout(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_admin_logout(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     (void)out;
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
@@ -118,8 +133,11 @@ sigil_status fw_cmd_admin_logout(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in
     return SIGIL_ST_OK;
 }
 
-sigil_status fw_cmd_random(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_random(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     uint32_t len = sigil_rd_u32(in);
     uint8_t *p;
 

@@ -6,9 +6,13 @@
 #include "fw_internal.h"
 #include "sigil_secmem.h"
 
-sigil_status fw_cmd_object_list(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_object_list(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     uint32_t slot = sigil_rd_u32(in);
+    rq->audit.slot = slot;
     sigil_status st;
     uint32_t n = 0;
 
@@ -92,11 +96,15 @@ static void remove_blob(sigil_fw *fw, uint32_t slot, uint32_t handle)
     (void)fw->plat->ops->store_remove(fw->plat, name);
 }
 
-sigil_status fw_cmd_generate_keypair(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_generate_keypair(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     char label[SIGIL_OBJ_LABEL_MAX_LEN + 1];
     size_t id_len = 0, der_len = 0;
     uint32_t slot = sigil_rd_u32(in);
+    rq->audit.slot = slot;
     uint8_t key_type = sigil_rd_u8(in);
     uint32_t param = sigil_rd_u32(in);
     const uint8_t *id = sigil_rd_bytes(in, SIGIL_ID_MAX_LEN, &id_len);
@@ -111,6 +119,7 @@ sigil_status fw_cmd_generate_keypair(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd
     sigil_rd_str(in, label, SIGIL_OBJ_LABEL_MAX_LEN);
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
+    rq->audit.mech = param;
     st = kind_for(key_type, param, &kind);
     if (st != SIGIL_ST_OK)
         return st;
@@ -157,6 +166,7 @@ sigil_status fw_cmd_generate_keypair(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd
         t->object_count += 2;
         sigil_obj_record_write(out, &pubo->rec);
         sigil_obj_record_write(out, &privo->rec);
+        rq->audit.handle = privo->rec.handle;
         pubo = privo = NULL;
     } else {
         /* Nothing half-made stays behind (a torn write included). */
@@ -174,11 +184,16 @@ out:
     return st;
 }
 
-sigil_status fw_cmd_destroy_object(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_destroy_object(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     uint32_t slot = sigil_rd_u32(in);
+    rq->audit.slot = slot;
     uint32_t handle = sigil_rd_u32(in);
     char name[SIGIL_STORAGE_NAME_MAX];
+    rq->audit.handle = handle;
     sigil_status st = SIGIL_ST_OBJECT_INVALID;
 
     (void)conn;

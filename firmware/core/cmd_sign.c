@@ -32,10 +32,14 @@ static sigil_status params_for(const fw_object *o, uint8_t mech, uint8_t pss_has
     }
 }
 
-sigil_status fw_cmd_sign(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_sign(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     size_t n = 0, sig_len = 0;
     uint32_t slot = sigil_rd_u32(in);
+    rq->audit.slot = slot;
     uint32_t handle = sigil_rd_u32(in);
     uint8_t mech = sigil_rd_u8(in);
     uint8_t pss_hash = sigil_rd_u8(in);
@@ -48,6 +52,11 @@ sigil_status fw_cmd_sign(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_
     (void)conn;
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
+    rq->audit.handle = handle;
+    rq->audit.mech = mech;
+    /* The trail records what was signed: SHA-256 of the input. */
+    if (sigil_crypto_sha256(input, n, rq->audit.data) == SIGIL_ST_OK)
+        rq->audit.data_len = 32;
     if (n == 0)
         return SIGIL_ST_DATA_LEN_RANGE;
     o = fw_keystore_get_private(fw, slot, handle);

@@ -43,8 +43,11 @@ out:
     return st;
 }
 
-sigil_status fw_cmd_slot_list(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_slot_list(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     (void)conn;
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
@@ -60,9 +63,13 @@ sigil_status fw_cmd_slot_list(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, s
     return SIGIL_ST_OK;
 }
 
-sigil_status fw_cmd_token_info(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_token_info(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     uint32_t slot = sigil_rd_u32(in);
+    rq->audit.slot = slot;
     sigil_status st;
 
     if (!sigil_rd_done(in))
@@ -84,11 +91,15 @@ sigil_status fw_cmd_token_info(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, 
     return SIGIL_ST_OK;
 }
 
-sigil_status fw_cmd_init_token(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_init_token(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     char label[SIGIL_LABEL_MAX_LEN + 1];
     size_t n = 0;
     uint32_t slot = sigil_rd_u32(in);
+    rq->audit.slot = slot;
     const uint8_t *so_pin = sigil_rd_bytes(in, SIGIL_PIN_MAX_LEN, &n);
     sigil_status st;
 
@@ -124,8 +135,11 @@ out:
     return st;
 }
 
-sigil_status fw_cmd_seal_create(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_seal_create(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     char label[SIGIL_LABEL_MAX_LEN + 1];
     size_t so_len = 0, user_len = 0;
     sigil_status st = SIGIL_ST_NO_FREE_SLOT;
@@ -147,8 +161,10 @@ sigil_status fw_cmd_seal_create(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in,
         if (!t->initialised) {
             st = token_create_locked(fw, slot, label, so_pin, so_len, user_pin, user_len);
             mtx_unlock(&t->lock);
-            if (st == SIGIL_ST_OK)
+            if (st == SIGIL_ST_OK) {
                 sigil_wr_u32(out, slot);
+                rq->audit.slot = slot;
+            }
             return st;
         }
         mtx_unlock(&t->lock);
@@ -156,10 +172,14 @@ sigil_status fw_cmd_seal_create(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in,
     return st;
 }
 
-sigil_status fw_cmd_login(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_login(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     size_t n = 0;
     uint32_t slot = sigil_rd_u32(in);
+    rq->audit.slot = slot;
     uint32_t type = sigil_rd_u32(in);
     const uint8_t *pin = sigil_rd_bytes(in, SIGIL_PIN_MAX_LEN, &n);
     sigil_status st;
@@ -208,9 +228,13 @@ out:
     return st;
 }
 
-sigil_status fw_cmd_logout(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_logout(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     uint32_t slot = sigil_rd_u32(in);
+    rq->audit.slot = slot;
     sigil_status st;
 
     (void)out;
@@ -225,10 +249,14 @@ sigil_status fw_cmd_logout(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigi
     return SIGIL_ST_OK;
 }
 
-sigil_status fw_cmd_init_pin(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_init_pin(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     size_t n = 0;
     uint32_t slot = sigil_rd_u32(in);
+    rq->audit.slot = slot;
     const uint8_t *pin = sigil_rd_bytes(in, SIGIL_PIN_MAX_LEN, &n);
     sigil_status st;
     fw_cred cred;
@@ -253,10 +281,14 @@ sigil_status fw_cmd_init_pin(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, si
     return st;
 }
 
-sigil_status fw_cmd_set_pin(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out)
+sigil_status fw_cmd_set_pin(sigil_fw *fw, fw_req *rq)
 {
+    sigil_fw_conn *conn = rq->conn;
+    sigil_rd *in = rq->in;
+    sigil_wr *out = rq->out;
     size_t old_len = 0, new_len = 0;
     uint32_t slot = sigil_rd_u32(in);
+    rq->audit.slot = slot;
     const uint8_t *old_pin = sigil_rd_bytes(in, SIGIL_PIN_MAX_LEN, &old_len);
     const uint8_t *new_pin = sigil_rd_bytes(in, SIGIL_PIN_MAX_LEN, &new_len);
     sigil_status st;

@@ -1,4 +1,5 @@
-/* dispatch.c — the one table of commands: opcode, handler, what the caller needs.
+/* dispatch.c — the one table of commands: opcode, handler, what the caller needs,
+ * whether the device must be healthy, whether every outcome is audited.
  *
  * The roles and states a command needs are declared here and checked by the
  * server before the handler runs; no handler checks a role by hand.
@@ -8,21 +9,21 @@
 static const fw_command fw_commands[] = {
     {.opcode = SIGIL_OP_HELLO, .fn = fw_cmd_hello, .need = FW_NEED_NONE},
     {.opcode = SIGIL_OP_INFO, .fn = fw_cmd_info, .need = FW_NEED_CONTEXT},
-    {.opcode = SIGIL_OP_APPLIANCE_INIT, .fn = fw_cmd_appliance_init, .need = FW_NEED_FRESH, .crypto = true},
-    {.opcode = SIGIL_OP_ADMIN_LOGIN, .fn = fw_cmd_admin_login, .need = FW_NEED_READY},
-    {.opcode = SIGIL_OP_ADMIN_LOGOUT, .fn = fw_cmd_admin_logout, .need = FW_NEED_CONTEXT},
+    {.opcode = SIGIL_OP_APPLIANCE_INIT, .fn = fw_cmd_appliance_init, .need = FW_NEED_FRESH, .crypto = true, .audit = true},
+    {.opcode = SIGIL_OP_ADMIN_LOGIN, .fn = fw_cmd_admin_login, .need = FW_NEED_READY, .audit = true},
+    {.opcode = SIGIL_OP_ADMIN_LOGOUT, .fn = fw_cmd_admin_logout, .need = FW_NEED_CONTEXT, .audit = true},
     {.opcode = SIGIL_OP_SLOT_LIST, .fn = fw_cmd_slot_list, .need = FW_NEED_CONTEXT},
     {.opcode = SIGIL_OP_TOKEN_INFO, .fn = fw_cmd_token_info, .need = FW_NEED_CONTEXT},
-    {.opcode = SIGIL_OP_INIT_TOKEN, .fn = fw_cmd_init_token, .need = FW_NEED_READY, .crypto = true},
-    {.opcode = SIGIL_OP_SEAL_CREATE, .fn = fw_cmd_seal_create, .need = FW_NEED_ADMIN, .crypto = true},
-    {.opcode = SIGIL_OP_LOGIN, .fn = fw_cmd_login, .need = FW_NEED_READY},
-    {.opcode = SIGIL_OP_LOGOUT, .fn = fw_cmd_logout, .need = FW_NEED_READY},
-    {.opcode = SIGIL_OP_INIT_PIN, .fn = fw_cmd_init_pin, .need = FW_NEED_SEAL_SO, .crypto = true},
-    {.opcode = SIGIL_OP_SET_PIN, .fn = fw_cmd_set_pin, .need = FW_NEED_READY, .crypto = true},
+    {.opcode = SIGIL_OP_INIT_TOKEN, .fn = fw_cmd_init_token, .need = FW_NEED_READY, .crypto = true, .audit = true},
+    {.opcode = SIGIL_OP_SEAL_CREATE, .fn = fw_cmd_seal_create, .need = FW_NEED_ADMIN, .crypto = true, .audit = true},
+    {.opcode = SIGIL_OP_LOGIN, .fn = fw_cmd_login, .need = FW_NEED_READY, .audit = true},
+    {.opcode = SIGIL_OP_LOGOUT, .fn = fw_cmd_logout, .need = FW_NEED_READY, .audit = true},
+    {.opcode = SIGIL_OP_INIT_PIN, .fn = fw_cmd_init_pin, .need = FW_NEED_SEAL_SO, .crypto = true, .audit = true},
+    {.opcode = SIGIL_OP_SET_PIN, .fn = fw_cmd_set_pin, .need = FW_NEED_READY, .crypto = true, .audit = true},
     {.opcode = SIGIL_OP_OBJECT_LIST, .fn = fw_cmd_object_list, .need = FW_NEED_READY},
-    {.opcode = SIGIL_OP_GENERATE_KEYPAIR, .fn = fw_cmd_generate_keypair, .need = FW_NEED_SEAL_USER, .crypto = true},
-    {.opcode = SIGIL_OP_DESTROY_OBJECT, .fn = fw_cmd_destroy_object, .need = FW_NEED_SEAL_USER},
-    {.opcode = SIGIL_OP_SIGN, .fn = fw_cmd_sign, .need = FW_NEED_SEAL_USER, .crypto = true},
+    {.opcode = SIGIL_OP_GENERATE_KEYPAIR, .fn = fw_cmd_generate_keypair, .need = FW_NEED_SEAL_USER, .crypto = true, .audit = true},
+    {.opcode = SIGIL_OP_DESTROY_OBJECT, .fn = fw_cmd_destroy_object, .need = FW_NEED_SEAL_USER, .audit = true},
+    {.opcode = SIGIL_OP_SIGN, .fn = fw_cmd_sign, .need = FW_NEED_SEAL_USER, .crypto = true, .audit = true},
     {.opcode = SIGIL_OP_RANDOM, .fn = fw_cmd_random, .need = FW_NEED_CONTEXT, .crypto = true},
 };
 

@@ -88,6 +88,27 @@ sigil_status sigil_fw_open(const sigil_platform *plat, const sigil_fw_config *cf
     st = fw_tokens_load(fw);
     if (st != SIGIL_ST_OK)
         goto out;
+    {
+        char why[256] = "";
+        st = fw_audit_open(fw, why, sizeof(why));
+        fw->audit_opened = true;
+        if (st != SIGIL_ST_OK) {
+            snprintf(errmsg, errlen, "%s", why);
+            errmsg = NULL; /* already said */
+            goto out;
+        }
+    }
+    st = fw_audit_device_event(fw, SIGIL_AUDIT_EV_DEVICE_START, fw->self_test_ok ? SIGIL_ST_OK
+                                                                                : SIGIL_ST_SELF_TEST_FAILED,
+                               FW_VERSION_STRING, strlen(FW_VERSION_STRING));
+    if (st == SIGIL_ST_OK && fw->refused_blobs > 0) {
+        uint8_t n[4] = {(uint8_t)(fw->refused_blobs >> 24), (uint8_t)(fw->refused_blobs >> 16),
+                        (uint8_t)(fw->refused_blobs >> 8), (uint8_t)fw->refused_blobs};
+        st = fw_audit_device_event(fw, SIGIL_AUDIT_EV_REFUSED_BLOB, SIGIL_ST_INTEGRITY_FAILURE, n, sizeof(n));
+    }
+    what = "cannot write the audit trail";
+    if (st != SIGIL_ST_OK)
+        goto out;
     *out = fw;
     fw = NULL;
     st = SIGIL_ST_OK;
@@ -104,6 +125,8 @@ void sigil_fw_close(sigil_fw *fw)
     if (fw == NULL)
         return;
     fw_tokens_free(fw);
+    if (fw->audit_opened)
+        fw_audit_close(fw);
     while (fw->contexts != NULL) {
         fw_appctx *c = fw->contexts;
         fw->contexts = c->next;

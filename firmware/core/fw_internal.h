@@ -10,6 +10,7 @@
 #include "crypto.h"
 #include "platform.h"
 #include "sigil_fw.h"
+#include "sigil_audit.h"
 #include "sigil_proto.h"
 
 #define FW_WUR __attribute__((warn_unused_result))
@@ -87,6 +88,7 @@ typedef struct {
 
 typedef struct fw_appctx {
     uint8_t token[SIGIL_APP_TOKEN_LEN];
+    uint32_t id;               /* the context's number in the audit trail */
     unsigned conns;            /* connections joined */
     bool admin;                /* appliance administrator logged in */
     uint8_t *login;            /* per slot: SIGIL_LOGIN_NONE / USER / SO */
@@ -97,6 +99,30 @@ struct sigil_fw_conn {
     sigil_fw *fw;
     fw_appctx *ctx;            /* NULL until HELLO */
 };
+
+/* ---- audit trail (audit.c) ------------------------------------------------ */
+
+typedef struct {
+    mtx_t lock;
+    cnd_t cond;
+    uint8_t head[SIGIL_AUDIT_HASH_LEN]; /* hash of the last queued record */
+    uint64_t next_seq;                  /* sequence number of the next record */
+    uint64_t durable_seq;               /* records below this are on stable storage */
+    uint64_t log_size;
+    uint8_t *pending, *spare;           /* queued records; the buffer being written */
+    size_t pending_len, pending_cap, spare_cap;
+    bool flushing;
+    bool failed;                        /* sticky: fail closed */
+    uint32_t torn_tails;                /* torn tails set aside at this start */
+} fw_audit;
+
+FW_WUR sigil_status fw_audit_open(sigil_fw *fw, char *why, size_t why_len);
+void fw_audit_close(sigil_fw *fw);
+/* Appends a record and returns once it is durable (or AUDIT_FAILURE). */
+FW_WUR sigil_status fw_audit_write(sigil_fw *fw, sigil_audit_rec *r);
+FW_WUR sigil_status fw_audit_device_event(sigil_fw *fw, uint16_t event, uint32_t status,
+                                          const void *data, size_t data_len);
+bool fw_audit_ok(sigil_fw *fw);
 
 /* ---- the device ---------------------------------------------------------- */
 
@@ -114,6 +140,9 @@ struct sigil_fw {
 
     fw_token *tokens;          /* cfg.slot_count of them */
     uint32_t refused_blobs;    /* stored objects refused at start-up (integrity) */
+    fw_audit audit;
+    bool audit_opened;
+    atomic_uint next_ctx_id;   /* numbers application contexts in the audit trail */
 };
 
 /* appliance.c: the appliance record (initialised, admin credential, handle counter). */
@@ -150,12 +179,31 @@ uint8_t fw_login_state(sigil_fw *fw, const sigil_fw_conn *conn, uint32_t slot);
 void fw_login_set(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot, uint8_t state);
 bool fw_admin_logged_in(sigil_fw *fw, const sigil_fw_conn *conn);
 void fw_admin_set(sigil_fw *fw, sigil_fw_conn *conn, bool on);
+uint32_t fw_ctx_id(sigil_fw *fw, const sigil_fw_conn *conn);
 /* True when any context is logged in to slot. */
 bool fw_slot_in_use(sigil_fw *fw, uint32_t slot);
 
 /* ---- commands (dispatch.c and cmd_*.c) ----------------------------------- */
 
-typedef sigil_status (*fw_cmd_fn)(sigil_fw *fw, sigil_fw_conn *conn, sigil_rd *in, sigil_wr *out);
+/* What the dispatcher writes to the audit trail for one request; handlers fill in
+ * what they know (the slot, the key, the digest signed). */
+typedef struct {
+    uint32_t slot;          /* SIGIL_AUDIT_NO_SLOT when none */
+    uint32_t handle;        /* object concerned, 0 when none */
+    uint32_t mech;          /* mechanism or key kind, 0 when none */
+    uint8_t data[SIGIL_AUDIT_DATA_MAX];
+    size_t data_len;        /* e.g. SHA-256 of the signed input */
+} fw_audit_detail;
+
+/* One request being handled. */
+typedef struct {
+    sigil_fw_conn *conn;
+    sigil_rd *in;
+    sigil_wr *out;
+    fw_audit_detail audit;
+} fw_req;
+
+typedef sigil_status (*fw_cmd_fn)(sigil_fw *fw, fw_req *rq);
 
 typedef enum {
     FW_NEED_NONE,      /* before the handshake */
@@ -172,29 +220,30 @@ typedef struct {
     fw_cmd_fn fn;
     fw_need need;
     bool crypto;       /* refused while the device is in the error state */
+    bool audit;        /* every outcome recorded (refusals of any command always are) */
 } fw_command;
 
 const fw_command *fw_command_find(uint16_t opcode);
 
 /* Handlers. */
-sigil_status fw_cmd_hello(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_info(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_appliance_init(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_admin_login(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_admin_logout(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_slot_list(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_token_info(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_init_token(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_seal_create(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_login(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_logout(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_init_pin(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_set_pin(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_object_list(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_generate_keypair(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_destroy_object(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_sign(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
-sigil_status fw_cmd_random(sigil_fw *, sigil_fw_conn *, sigil_rd *, sigil_wr *);
+sigil_status fw_cmd_hello(sigil_fw *, fw_req *);
+sigil_status fw_cmd_info(sigil_fw *, fw_req *);
+sigil_status fw_cmd_appliance_init(sigil_fw *, fw_req *);
+sigil_status fw_cmd_admin_login(sigil_fw *, fw_req *);
+sigil_status fw_cmd_admin_logout(sigil_fw *, fw_req *);
+sigil_status fw_cmd_slot_list(sigil_fw *, fw_req *);
+sigil_status fw_cmd_token_info(sigil_fw *, fw_req *);
+sigil_status fw_cmd_init_token(sigil_fw *, fw_req *);
+sigil_status fw_cmd_seal_create(sigil_fw *, fw_req *);
+sigil_status fw_cmd_login(sigil_fw *, fw_req *);
+sigil_status fw_cmd_logout(sigil_fw *, fw_req *);
+sigil_status fw_cmd_init_pin(sigil_fw *, fw_req *);
+sigil_status fw_cmd_set_pin(sigil_fw *, fw_req *);
+sigil_status fw_cmd_object_list(sigil_fw *, fw_req *);
+sigil_status fw_cmd_generate_keypair(sigil_fw *, fw_req *);
+sigil_status fw_cmd_destroy_object(sigil_fw *, fw_req *);
+sigil_status fw_cmd_sign(sigil_fw *, fw_req *);
+sigil_status fw_cmd_random(sigil_fw *, fw_req *);
 
 /* A slot id from a request, checked against the slot count. */
 FW_WUR sigil_status fw_slot_check(const sigil_fw *fw, uint32_t slot);

@@ -78,6 +78,35 @@ static sigil_status check_need(sigil_fw *fw, sigil_fw_conn *conn, const fw_comma
     return SIGIL_ST_NOT_AUTHORIZED;
 }
 
+static uint16_t caller_role(sigil_fw *fw, const sigil_fw_conn *conn, uint32_t slot)
+{
+    if (slot != SIGIL_AUDIT_NO_SLOT) {
+        uint8_t l = fw_login_state(fw, conn, slot);
+        if (l == SIGIL_LOGIN_SO)
+            return SIGIL_AUDIT_ROLE_SEAL_SO;
+        if (l == SIGIL_LOGIN_USER)
+            return SIGIL_AUDIT_ROLE_SEAL_USER;
+    }
+    return fw_admin_logged_in(fw, conn) ? SIGIL_AUDIT_ROLE_ADMIN : SIGIL_AUDIT_ROLE_NONE;
+}
+
+/* Records the outcome of a request; the response waits for it to be durable. */
+static sigil_status audit_request(sigil_fw *fw, fw_req *rq, uint16_t opcode, sigil_status st)
+{
+    sigil_audit_rec r = {
+        .event = opcode,
+        .role = caller_role(fw, rq->conn, rq->audit.slot),
+        .slot = rq->audit.slot,
+        .status = (uint32_t)st,
+        .ctx = fw_ctx_id(fw, rq->conn),
+        .handle = rq->audit.handle,
+        .mech = rq->audit.mech,
+        .data_len = rq->audit.data_len,
+    };
+    memcpy(r.data, rq->audit.data, rq->audit.data_len);
+    return fw_audit_write(fw, &r);
+}
+
 size_t sigil_fw_handle(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t *req, size_t req_len,
                        uint8_t *resp, size_t resp_cap, bool *close_conn)
 {
@@ -109,14 +138,28 @@ size_t sigil_fw_handle(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t *req, si
     if (cmd == NULL)
         return sigil_fw_error_frame(h.opcode, h.request_id, SIGIL_ST_UNKNOWN_OPCODE, resp, resp_cap);
 
-    st = check_need(fw, conn, cmd, body, h.body_len);
+    sigil_rd in;
+    fw_req rq = {.conn = conn, .in = &in, .out = &out, .audit = {.slot = SIGIL_AUDIT_NO_SLOT}};
+    sigil_rd_init(&in, body, h.body_len);
     sigil_wr_init(&out, resp + SIGIL_FRAME_HDR_LEN, resp_cap - SIGIL_FRAME_HDR_LEN);
+    st = check_need(fw, conn, cmd, body, h.body_len);
+    bool refused = st != SIGIL_ST_OK;
+    if (refused && (cmd->need == FW_NEED_SEAL_SO || cmd->need == FW_NEED_SEAL_USER)) {
+        uint32_t slot;
+        if (peek_slot(fw, body, h.body_len, &slot) == SIGIL_ST_OK)
+            rq.audit.slot = slot;
+    }
+    if (st == SIGIL_ST_OK && cmd->audit && !fw_audit_ok(fw))
+        st = SIGIL_ST_AUDIT_FAILURE; /* fail closed: no audited service without a trail */
     if (st == SIGIL_ST_OK) {
-        sigil_rd in;
-        sigil_rd_init(&in, body, h.body_len);
-        st = cmd->fn(fw, conn, &in, &out);
+        st = cmd->fn(fw, &rq);
         if (st == SIGIL_ST_OK && !sigil_wr_ok(&out))
             st = SIGIL_ST_GENERAL_ERROR;
+    }
+    if ((cmd->audit || refused) && st != SIGIL_ST_AUDIT_FAILURE && conn->ctx != NULL) {
+        sigil_status ast = audit_request(fw, &rq, h.opcode, st);
+        if (ast != SIGIL_ST_OK && st == SIGIL_ST_OK)
+            st = ast; /* a result whose record is not durable is not released */
     }
     body_len = st == SIGIL_ST_OK ? out.len : 0;
     if (st != SIGIL_ST_OK)

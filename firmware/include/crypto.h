@@ -2,7 +2,7 @@
  *
  * The firmware core does no cryptography itself: it validates, applies policy
  * and calls these functions. Each build links exactly one backend
- * (firmware/crypto/mbedtls.c today). All functions return SIGIL_ST_OK or a
+ * (firmware/crypto/mbedtls_*.c today). All functions return SIGIL_ST_OK or a
  * failure status from proto/sigil_status.h; outputs are wiped on failure.
  *
  * Thread safety: every function may be called from several worker threads at
@@ -138,8 +138,10 @@ void sigil_crypto_key_free(sigil_crypto_key *key);
 
 /* Signs in. sig_cap must be at least the key's signature size; *sig_len is set.
  * Errors: SIGIL_ST_DATA_LEN_RANGE (input too long/short for the scheme and key),
- * SIGIL_ST_MECHANISM_INVALID (scheme does not fit the key),
- * SIGIL_ST_MECHANISM_PARAM_INVALID (bad PSS hash or salt), SIGIL_ST_CRYPTO_FAILURE. */
+ * SIGIL_ST_KEY_TYPE_INCONSISTENT (a known scheme that does not fit the key, e.g.
+ * ECDSA with an RSA key), SIGIL_ST_MECHANISM_INVALID (unknown scheme),
+ * SIGIL_ST_MECHANISM_PARAM_INVALID (bad PSS hash or salt), SIGIL_ST_BAD_ARGUMENT
+ * (NULL pointer, or sig_cap below sigil_crypto_sig_len), SIGIL_ST_CRYPTO_FAILURE. */
 SIGIL_CRYPTO_WUR sigil_status sigil_crypto_sign(sigil_crypto_key *key, const sigil_sig_params *params,
                                                 const uint8_t *in, size_t in_len,
                                                 uint8_t *sig, size_t sig_cap, size_t *sig_len);

@@ -35,6 +35,14 @@ typedef struct {
     /* Calls fn for every stored blob whose name starts with prefix. 0 on success. */
     int (*store_list)(const sigil_platform *p, const char *prefix,
                       void (*fn)(void *ctx, const char *name), void *ctx);
+    /* Append-only logs (the audit trail). append writes data at the end of the named
+     * log (created if absent) and returns 0 only once it is on stable storage. */
+    int (*log_append)(const sigil_platform *p, const char *name, const uint8_t *data, size_t len);
+    /* Reads up to cap bytes from offset off; *len = 0 at the end. 0, or SIGIL_STORE_MISSING. */
+    int (*log_read)(const sigil_platform *p, const char *name, uint64_t off, uint8_t *buf,
+                    size_t cap, size_t *len);
+    /* Cuts a log to len bytes, durably (used to set a torn tail aside after a crash). */
+    int (*log_truncate)(const sigil_platform *p, const char *name, uint64_t len);
 } sigil_platform_ops;
 
 struct sigil_platform {

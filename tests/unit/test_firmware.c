@@ -14,10 +14,12 @@
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/sha.h>
 
 #include "crypto.h"
 #include "fake_platform.h"
 #include "sigil_fw.h"
+#include "sigil_audit.h"
 #include "sigil_proto.h"
 
 #define ADMIN_PIN "admin-pin-1"
@@ -551,6 +553,151 @@ static void test_init_token_and_seal_slots(void **state)
     }
 }
 
+
+/* Reads audit.log from the fake storage, recomputing the hash chain with OpenSSL.
+ * Returns the number of records that chain; *clean is false if bytes are left over
+ * or a hash does not match. The last record read is in *last. */
+static size_t read_trail(tfw *t, sigil_audit_rec *recs, size_t max, bool *clean)
+{
+    size_t len = 0, off = 0, n = 0;
+    const uint8_t *log = fake_platform_blob(t->plat, "audit.log", &len);
+    uint8_t head[32] = {0};
+    *clean = true;
+    while (log != NULL && off < len) {
+        sigil_audit_rec r;
+        size_t used = sigil_audit_decode(log + off, len - off, &r);
+        if (used == 0 || off + used + 32 > len) {
+            *clean = false;
+            break;
+        }
+        uint8_t buf[32 + SIGIL_AUDIT_RECORD_MAX], h[32];
+        memcpy(buf, head, 32);
+        memcpy(buf + 32, log + off, used);
+        SHA256(buf, 32 + used, h);
+        if (memcmp(h, log + off + used, 32) != 0 || r.seq != n) {
+            *clean = false;
+            break;
+        }
+        memcpy(head, h, 32);
+        if (n < max)
+            recs[n] = r;
+        n++;
+        off += used + 32;
+    }
+    return n;
+}
+
+static sigil_audit_rec trail[256];
+
+static void test_audit_every_signature(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record pub, priv;
+    uint8_t sig[512], d[32] = {9, 9, 9};
+    size_t n;
+    bool clean;
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_OK);
+    for (int i = 0; i < 5; i++) {
+        d[31] = (uint8_t)i;
+        assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OK);
+    }
+    size_t count = read_trail(t, trail, 256, &clean);
+    assert_true(clean);
+    /* DEVICE_START, APPLIANCE_INIT, ADMIN_LOGIN, SEAL_CREATE, LOGIN, GENERATE_KEYPAIR, 5 x SIGN */
+    assert_int_equal(count, 11);
+    assert_int_equal(trail[0].event, SIGIL_AUDIT_EV_DEVICE_START);
+    assert_int_equal(trail[4].event, SIGIL_OP_LOGIN);
+    assert_int_equal(trail[4].role, SIGIL_AUDIT_ROLE_SEAL_USER);
+    assert_int_equal(trail[5].event, SIGIL_OP_GENERATE_KEYPAIR);
+    assert_int_equal(trail[5].handle, priv.handle);
+    for (int i = 0; i < 5; i++) {
+        sigil_audit_rec *r = &trail[6 + i];
+        uint8_t want[32];
+        d[31] = (uint8_t)i;
+        SHA256(d, 32, want);
+        assert_int_equal(r->event, SIGIL_OP_SIGN);
+        assert_int_equal(r->status, SIGIL_ST_OK);
+        assert_int_equal(r->slot, 0);
+        assert_int_equal(r->handle, priv.handle);
+        assert_int_equal(r->mech, SIGIL_MECH_ECDSA);
+        assert_int_equal(r->data_len, 32);
+        assert_memory_equal(r->data, want, 32);
+        assert_int_not_equal(r->ctx, 0);
+    }
+    /* A refusal is audited too. */
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_LOGOUT, w, NULL), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_NOT_LOGGED_IN);
+    count = read_trail(t, trail, 256, &clean);
+    assert_true(clean);
+    assert_int_equal(trail[count - 1].event, SIGIL_OP_SIGN);
+    assert_int_equal(trail[count - 1].status, SIGIL_ST_NOT_LOGGED_IN);
+    assert_int_equal(trail[count - 1].slot, 0);
+}
+
+static void test_audit_fail_closed(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record pub, priv;
+    uint8_t sig[512], d[32] = {1};
+    size_t n;
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_OK);
+    /* The next write is the SIGN record: it fails, so does the signature. */
+    fake_platform_fail_write_after(t->plat, 1);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_AUDIT_FAILURE);
+    /* And every audited command after it, though storage works again. */
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_AUDIT_FAILURE);
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_AUDIT_FAILURE);
+    /* A restart with a writable trail serves again. */
+    restart(t);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OK);
+}
+
+static void test_audit_torn_tail_reported(void **state)
+{
+    tfw *t = *state;
+    bool clean;
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    /* The LOGOUT record is torn half-way by a crash. */
+    fake_platform_tear_write_after(t->plat, 1);
+    assert_int_equal(tfw_call(t, SIGIL_OP_LOGOUT, w, NULL), SIGIL_ST_AUDIT_FAILURE);
+    size_t before = read_trail(t, trail, 256, &clean);
+    assert_false(clean);
+    restart(t);
+    size_t after = read_trail(t, trail, 256, &clean);
+    assert_true(clean);
+    /* The torn bytes were set aside and the trail says so, then the start. */
+    assert_int_equal(after, before + 2);
+    assert_int_equal(trail[before].event, SIGIL_AUDIT_EV_TORN_TAIL);
+    assert_int_equal(trail[before + 1].event, SIGIL_AUDIT_EV_DEVICE_START);
+    bool found = false;
+    for (size_t i = 0; i < fake_platform_blob_count(t->plat); i++)
+        found |= strncmp(fake_platform_blob_name(t->plat, i), "audit-torn-", 11) == 0;
+    assert_true(found);
+}
+
+static void test_audit_edit_refuses_start(void **state)
+{
+    tfw *t = *state;
+    size_t len = 0;
+    assert_non_null(fake_platform_blob(t->plat, "audit.log", &len));
+    /* Flip one bit inside the second record's body. */
+    assert_true(fake_platform_flip_bit(t->plat, "audit.log", (SIGIL_AUDIT_RECORD_MAX / 2 + 150) * 8));
+    tfw_close(t);
+    sigil_fw_config cfg;
+    sigil_fw_config_default(&cfg);
+    char err[300] = "";
+    assert_int_equal(sigil_fw_open(t->plat, &cfg, &t->fw, err, sizeof(err)), SIGIL_ST_INTEGRITY_FAILURE);
+    assert_non_null(strstr(err, "audit trail fails verification"));
+    /* teardown needs a device: give it a fresh one on new storage */
+    fake_platform_free(t->plat);
+    t->plat = fake_platform_new(7);
+    tfw_open(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -565,6 +712,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_keygen_storage_fault_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_frames, setup, teardown),
         cmocka_unit_test_setup_teardown(test_init_token_and_seal_slots, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_every_signature, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_fail_closed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_torn_tail_reported, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_edit_refuses_start, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

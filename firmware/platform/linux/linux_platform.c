@@ -194,6 +194,56 @@ static int lx_root_secret(const sigil_platform *p, uint8_t out[SIGIL_ROOT_SECRET
     return 0;
 }
 
+static int lx_log_append(const sigil_platform *p, const char *name, const uint8_t *data, size_t len)
+{
+    int fd, rc = SIGIL_STORE_ERROR;
+    if (!name_ok(name))
+        return SIGIL_STORE_ERROR;
+    fd = openat(dirfd_of(p), name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return SIGIL_STORE_ERROR;
+    if (write_all(fd, data, len) == 0 && fdatasync(fd) == 0)
+        rc = SIGIL_STORE_OK;
+    close(fd);
+    return rc;
+}
+
+static int lx_log_read(const sigil_platform *p, const char *name, uint64_t off, uint8_t *buf,
+                       size_t cap, size_t *len)
+{
+    int fd;
+    *len = 0;
+    if (!name_ok(name) || off > (uint64_t)INT64_MAX)
+        return SIGIL_STORE_ERROR;
+    fd = openat(dirfd_of(p), name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return errno == ENOENT ? SIGIL_STORE_MISSING : SIGIL_STORE_ERROR;
+    for (;;) {
+        ssize_t n = pread(fd, buf, cap, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        close(fd);
+        if (n < 0)
+            return SIGIL_STORE_ERROR;
+        *len = (size_t)n;
+        return SIGIL_STORE_OK;
+    }
+}
+
+static int lx_log_truncate(const sigil_platform *p, const char *name, uint64_t len)
+{
+    int fd, rc = SIGIL_STORE_ERROR;
+    if (!name_ok(name) || len > (uint64_t)INT64_MAX)
+        return SIGIL_STORE_ERROR;
+    fd = openat(dirfd_of(p), name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return SIGIL_STORE_ERROR;
+    if (ftruncate(fd, (off_t)len) == 0 && fsync(fd) == 0)
+        rc = SIGIL_STORE_OK;
+    close(fd);
+    return rc;
+}
+
 static const sigil_platform_ops linux_ops = {
     .entropy = lx_entropy,
     .time_now = lx_time_now,
@@ -203,6 +253,9 @@ static const sigil_platform_ops linux_ops = {
     .store_read = lx_store_read,
     .store_remove = lx_store_remove,
     .store_list = lx_store_list,
+    .log_append = lx_log_append,
+    .log_read = lx_log_read,
+    .log_truncate = lx_log_truncate,
 };
 
 static void remove_stale_temps(int dfd)

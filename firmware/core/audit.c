@@ -1,0 +1,231 @@
+/* audit.c — the audit trail: a SHA-256 hash chain of records appended to the
+ * log "audit.log", group-committed.
+ *
+ * A caller's record is chained and queued under the audit lock; the first
+ * waiter becomes the leader, writes every queued record in one durable append
+ * and wakes the others. So a signature is released only once its record is
+ * on stable storage, and at full speed many records share one fsync.
+ * If an append fails the trail is marked failed and stays so (fail closed):
+ * every audited command is refused with AUDIT_FAILURE until the device restarts
+ * and the trail can be written again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fw_internal.h"
+#include "sigil_secmem.h"
+
+#define AUDIT_LOG "audit.log"
+#define AUDIT_READ_CHUNK (64u * 1024u)
+
+static sigil_status chain(fw_audit *a, const uint8_t *enc, size_t len, uint8_t out[32])
+{
+    uint8_t buf[SIGIL_AUDIT_HASH_LEN + SIGIL_AUDIT_RECORD_MAX];
+    memcpy(buf, a->head, SIGIL_AUDIT_HASH_LEN);
+    memcpy(buf + SIGIL_AUDIT_HASH_LEN, enc, len);
+    return sigil_crypto_sha256(buf, SIGIL_AUDIT_HASH_LEN + len, out);
+}
+
+/* Queues one record (lock held). Returns its sequence number in *seq. */
+static sigil_status queue_locked(sigil_fw *fw, sigil_audit_rec *r, uint64_t *seq)
+{
+    fw_audit *a = &fw->audit;
+    uint8_t enc[SIGIL_AUDIT_RECORD_MAX];
+    uint8_t hash[SIGIL_AUDIT_HASH_LEN];
+    size_t n;
+    sigil_status st;
+
+    r->seq = a->next_seq;
+    r->time = fw->plat->ops->time_now(fw->plat);
+    n = sigil_audit_encode(r, enc, sizeof(enc) - SIGIL_AUDIT_HASH_LEN);
+    if (n == 0)
+        return SIGIL_ST_GENERAL_ERROR;
+    st = chain(a, enc, n, hash);
+    if (st != SIGIL_ST_OK)
+        return st;
+    memcpy(enc + n, hash, SIGIL_AUDIT_HASH_LEN);
+    n += SIGIL_AUDIT_HASH_LEN;
+    if (a->pending_len + n > a->pending_cap) {
+        size_t cap = a->pending_cap ? a->pending_cap * 2 : 64 * 1024;
+        while (cap < a->pending_len + n)
+            cap *= 2;
+        uint8_t *p = realloc(a->pending, cap);
+        if (p == NULL)
+            return SIGIL_ST_NO_MEMORY;
+        a->pending = p;
+        a->pending_cap = cap;
+    }
+    memcpy(a->pending + a->pending_len, enc, n);
+    a->pending_len += n;
+    memcpy(a->head, hash, SIGIL_AUDIT_HASH_LEN);
+    *seq = a->next_seq++;
+    return SIGIL_ST_OK;
+}
+
+/* Waits until record seq is durable, leading the flush when nobody else is (lock held). */
+static sigil_status wait_durable_locked(sigil_fw *fw, uint64_t seq)
+{
+    fw_audit *a = &fw->audit;
+    while (!a->failed && a->durable_seq <= seq) {
+        if (a->flushing) {
+            cnd_wait(&a->cond, &a->lock);
+            continue;
+        }
+        /* Lead: take everything queued so far and write it in one append. */
+        uint8_t *buf = a->pending;
+        size_t buf_cap = a->pending_cap, len = a->pending_len;
+        uint64_t upto = a->next_seq;
+        a->pending = a->spare;
+        a->pending_cap = a->spare_cap;
+        a->pending_len = 0;
+        a->spare = NULL;
+        a->spare_cap = 0;
+        a->flushing = true;
+        mtx_unlock(&a->lock);
+        int rc = fw->plat->ops->log_append(fw->plat, AUDIT_LOG, buf, len);
+        mtx_lock(&a->lock);
+        a->spare = buf;
+        a->spare_cap = buf_cap;
+        a->flushing = false;
+        if (rc == SIGIL_STORE_OK) {
+            a->durable_seq = upto;
+            a->log_size += len;
+        } else {
+            a->failed = true;
+        }
+        cnd_broadcast(&a->cond);
+    }
+    return a->failed ? SIGIL_ST_AUDIT_FAILURE : SIGIL_ST_OK;
+}
+
+sigil_status fw_audit_write(sigil_fw *fw, sigil_audit_rec *r)
+{
+    fw_audit *a = &fw->audit;
+    uint64_t seq = 0;
+    sigil_status st;
+
+    mtx_lock(&a->lock);
+    st = a->failed ? SIGIL_ST_AUDIT_FAILURE : queue_locked(fw, r, &seq);
+    if (st == SIGIL_ST_OK)
+        st = wait_durable_locked(fw, seq);
+    mtx_unlock(&a->lock);
+    return st;
+}
+
+bool fw_audit_ok(sigil_fw *fw)
+{
+    mtx_lock(&fw->audit.lock);
+    bool ok = !fw->audit.failed;
+    mtx_unlock(&fw->audit.lock);
+    return ok;
+}
+
+/* A device event (no caller). */
+sigil_status fw_audit_device_event(sigil_fw *fw, uint16_t event, uint32_t status,
+                                   const void *data, size_t data_len)
+{
+    sigil_audit_rec r = {.event = event, .role = SIGIL_AUDIT_ROLE_DEVICE, .slot = SIGIL_AUDIT_NO_SLOT,
+                         .status = status};
+    if (data_len > sizeof(r.data))
+        data_len = sizeof(r.data);
+    if (data_len > 0)
+        memcpy(r.data, data, data_len);
+    r.data_len = data_len;
+    return fw_audit_write(fw, &r);
+}
+
+/* Reads the existing trail, checks its chain, and finds where to go on.
+ * A torn last record (a crash in the middle of an append) is set aside as
+ * "audit-torn-<offset>" and reported by a TORN_TAIL record; a record whose
+ * hash does not chain is tampering: the device refuses to start. */
+sigil_status fw_audit_open(sigil_fw *fw, char *why, size_t why_len)
+{
+    fw_audit *a = &fw->audit;
+    uint8_t *buf = malloc(AUDIT_READ_CHUNK + SIGIL_AUDIT_RECORD_MAX);
+    size_t have = 0, got = 0;
+    uint64_t off = 0, consumed = 0;
+    sigil_status st = SIGIL_ST_OK;
+    bool eof = false;
+
+    if (mtx_init(&a->lock, mtx_plain) != thrd_success || cnd_init(&a->cond) != thrd_success || buf == NULL) {
+        free(buf);
+        return SIGIL_ST_NO_MEMORY;
+    }
+    memset(a->head, 0, sizeof(a->head));
+    a->next_seq = 0;
+    for (;;) {
+        if (!eof && have < SIGIL_AUDIT_RECORD_MAX) {
+            int rc = fw->plat->ops->log_read(fw->plat, AUDIT_LOG, off, buf + have, AUDIT_READ_CHUNK, &got);
+            if (rc == SIGIL_STORE_MISSING) {
+                got = 0;
+            } else if (rc != SIGIL_STORE_OK) {
+                snprintf(why, why_len, "audit trail unreadable");
+                st = SIGIL_ST_STORAGE_FAILURE;
+                goto out;
+            }
+            eof = got == 0;
+            have += got;
+            off += got;
+        }
+        if (have == 0)
+            break;
+        sigil_audit_rec r;
+        uint8_t hash[SIGIL_AUDIT_HASH_LEN];
+        size_t n = sigil_audit_decode(buf, have, &r);
+        if (n == 0 || have < n + SIGIL_AUDIT_HASH_LEN) {
+            if (!eof)
+                continue; /* read more */
+            break;        /* torn tail */
+        }
+        st = chain(a, buf, n, hash);
+        if (st != SIGIL_ST_OK)
+            goto out;
+        if (!sigil_ct_equal(hash, buf + n, SIGIL_AUDIT_HASH_LEN) || r.seq != a->next_seq) {
+            snprintf(why, why_len,
+                     "audit trail fails verification at record %llu (offset %llu): edited, reordered or "
+                     "deleted records; export it with 'sigil-admin audit export' and investigate",
+                     (unsigned long long)a->next_seq, (unsigned long long)consumed);
+            st = SIGIL_ST_INTEGRITY_FAILURE;
+            goto out;
+        }
+        memcpy(a->head, hash, sizeof(hash));
+        a->next_seq++;
+        n += SIGIL_AUDIT_HASH_LEN;
+        consumed += n;
+        memmove(buf, buf + n, have - n);
+        have -= n;
+    }
+    a->durable_seq = a->next_seq;
+    a->log_size = consumed;
+    if (have > 0) {
+        /* Set the torn bytes aside, cut the log, and say so in the trail itself. */
+        char name[SIGIL_STORAGE_NAME_MAX];
+        snprintf(name, sizeof(name), "audit-torn-%llu", (unsigned long long)consumed);
+        uint64_t torn = have;
+        if (fw->plat->ops->store_write(fw->plat, name, buf, have) != SIGIL_STORE_OK ||
+            fw->plat->ops->log_truncate(fw->plat, AUDIT_LOG, consumed) != SIGIL_STORE_OK) {
+            snprintf(why, why_len, "cannot set aside the torn tail of the audit trail");
+            st = SIGIL_ST_STORAGE_FAILURE;
+            goto out;
+        }
+        uint8_t d[8];
+        for (int i = 0; i < 8; i++)
+            d[i] = (uint8_t)(torn >> (56 - 8 * i));
+        st = fw_audit_device_event(fw, SIGIL_AUDIT_EV_TORN_TAIL, SIGIL_ST_INTEGRITY_FAILURE, d, sizeof(d));
+        a->torn_tails++;
+    }
+out:
+    free(buf);
+    return st;
+}
+
+void fw_audit_close(sigil_fw *fw)
+{
+    fw_audit *a = &fw->audit;
+    free(a->pending);
+    free(a->spare);
+    a->pending = a->spare = NULL;
+    cnd_destroy(&a->cond);
+    mtx_destroy(&a->lock);
+}
