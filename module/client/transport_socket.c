@@ -1,0 +1,111 @@
+/* transport_socket.c — the real transport of sigil_client: "unix:PATH" stream sockets.
+ *
+ * send_all/recv_all loop over short writes/reads and EINTR; sends use MSG_NOSIGNAL
+ * so that a closed peer yields EPIPE instead of killing the process with SIGPIPE.
+ * Sockets are close-on-exec. "tcp:HOST:PORT" (TLS) is planned, not implemented.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "sigil_client.h"
+
+typedef struct {
+    int fd;
+} sock_conn;
+
+static void *sock_open(void *ctx, const char *address, char *errmsg, size_t errlen)
+{
+    (void)ctx;
+    struct sockaddr_un sa;
+    sock_conn *c = NULL;
+    int fd = -1;
+
+    if (strncmp(address, "unix:", 5) != 0) {
+        snprintf(errmsg, errlen, "unsupported appliance address '%s' (expected unix:PATH)", address);
+        goto fail;
+    }
+    const char *path = address + 5;
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    if (path[0] == '\0' || strlen(path) >= sizeof(sa.sun_path)) {
+        snprintf(errmsg, errlen, "bad unix socket path in '%s'", address);
+        goto fail;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(errmsg, errlen, "socket(): %s", strerror(errno));
+        goto fail;
+    }
+    int rc;
+    do {
+        rc = connect(fd, (const struct sockaddr *)&sa, sizeof(sa));
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0) {
+        snprintf(errmsg, errlen, "cannot connect to %s: %s", address, strerror(errno));
+        goto fail;
+    }
+    c = malloc(sizeof(*c));
+    if (c == NULL) {
+        snprintf(errmsg, errlen, "out of memory");
+        goto fail;
+    }
+    c->fd = fd;
+    return c;
+
+fail:
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
+static int sock_send_all(void *conn, const uint8_t *buf, size_t n)
+{
+    sock_conn *c = conn;
+    size_t off = 0;
+    while (off < n) {
+        ssize_t k = send(c->fd, buf + off, n - off, MSG_NOSIGNAL);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        off += (size_t)k;
+    }
+    return 0;
+}
+
+static int sock_recv_all(void *conn, uint8_t *buf, size_t n)
+{
+    sock_conn *c = conn;
+    size_t off = 0;
+    while (off < n) {
+        ssize_t k = recv(c->fd, buf + off, n - off, 0);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) /* error, or orderly close before the whole frame */
+            return -1;
+        off += (size_t)k;
+    }
+    return 0;
+}
+
+static void sock_close(void *conn)
+{
+    sock_conn *c = conn;
+    if (c == NULL)
+        return;
+    close(c->fd);
+    free(c);
+}
+
+const sigil_transport_ops sigil_transport_socket = {
+    .open = sock_open,
+    .send_all = sock_send_all,
+    .recv_all = sock_recv_all,
+    .close = sock_close,
+};

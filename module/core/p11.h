@@ -1,0 +1,13 @@
+/* p11.h — the PKCS#11 header the module is built against (p11-kit's, v2.40 names). */
+#ifndef SIGIL_P11_H
+#define SIGIL_P11_H
+
+#include <p11-kit/pkcs11.h>
+
+#ifndef CKR_CURVE_NOT_SUPPORTED
+#define CKR_CURVE_NOT_SUPPORTED CKR_ATTRIBUTE_VALUE_INVALID
+#endif
+
+#define SIGIL_P11_WUR __attribute__((warn_unused_result))
+
+#endif

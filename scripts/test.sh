@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# test.sh — installs what is missing, builds with warnings as errors and runs every test:
+#   1. build-test/       RelWithDebInfo, -Werror: all unit and integration tests (ctest)
+#   2. build-test-asan/  Debug with AddressSanitizer + UndefinedBehaviorSanitizer: the unit tests
+# This is what .ci/run runs. Exit 0 only when both runs pass.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+JOBS=$(nproc)
+LOGS=$ROOT/build-test-logs
+mkdir -p "$LOGS"
+
+section() { printf '\n======== %s ========\n' "$*"; }
+
+section "dependencies"
+bash scripts/install-deps.sh
+
+section "build: build-test (warnings are errors)"
+cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGIL_WERROR=ON -DSIGIL_SANITIZE= >"$LOGS/configure.log" 2>&1 ||
+  { cat "$LOGS/configure.log"; exit 1; }
+cmake --build build-test -j "$JOBS" >"$LOGS/build.log" 2>&1 ||
+  { tail -n 60 "$LOGS/build.log"; echo "test.sh: build failed (log: $LOGS/build.log)"; exit 1; }
+echo "built (log: $LOGS/build.log)"
+
+section "build: build-test-asan (address;undefined sanitizers)"
+cmake -S . -B build-test-asan -DCMAKE_BUILD_TYPE=Debug -DSIGIL_WERROR=ON -DSIGIL_SANITIZE="address;undefined" \
+  >"$LOGS/configure-asan.log" 2>&1 || { cat "$LOGS/configure-asan.log"; exit 1; }
+cmake --build build-test-asan -j "$JOBS" >"$LOGS/build-asan.log" 2>&1 ||
+  { tail -n 60 "$LOGS/build-asan.log"; echo "test.sh: sanitizer build failed (log: $LOGS/build-asan.log)"; exit 1; }
+echo "built (log: $LOGS/build-asan.log)"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+rc_all=0
+section "ctest: unit tests under address;undefined sanitizers (build-test-asan)"
+rc_asan=0
+ctest --test-dir build-test-asan --output-on-failure -j "$JOBS" -E '^integration_' 2>&1 | tee "$LOGS/ctest-asan.log" ||
+  rc_asan=$?
+grep -Eq 'tests passed, 0 tests failed out of [1-9]' "$LOGS/ctest-asan.log" || rc_asan=1
+
+section "ctest: all unit and integration tests (build-test)"
+rc_main=0
+ctest --test-dir build-test --output-on-failure -j "$JOBS" 2>&1 | tee "$LOGS/ctest.log" || rc_main=$?
+grep -Eq 'tests passed, 0 tests failed out of [1-9]' "$LOGS/ctest.log" || rc_main=1
+
+count() { sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\1 \2/p' "$1" | tail -n 1; }
+read -r f1 n1 <<<"$(count "$LOGS/ctest.log") "
+read -r f2 n2 <<<"$(count "$LOGS/ctest-asan.log") "
+f1=${f1:-0} n1=${n1:-0} f2=${f2:-0} n2=${n2:-0}
+section "summary"
+echo "build-test:      $((n1 - f1)) of $n1 tests passed (unit + integration)"
+echo "build-test-asan: $((n2 - f2)) of $n2 unit tests passed under address;undefined"
+[ "$rc_main" -eq 0 ] && [ "$rc_asan" -eq 0 ] || rc_all=1
+echo "$((n1 - f1 + n2 - f2)) passed, $((f1 + f2)) failed"
+exit "$rc_all"
