@@ -50,7 +50,7 @@ const char *sigil_opcode_name(uint16_t op)
 void sigil_obj_record_write(sigil_wr *w, const sigil_obj_record *o)
 {
     if (o->id_len > sizeof(o->id) || o->pub_a_len > sizeof(o->pub_a) ||
-        o->pub_b_len > sizeof(o->pub_b)) {
+        o->pub_b_len > sizeof(o->pub_b) || o->attrs_len > sizeof(o->attrs)) {
         w->failed = true; /* never read past a field, never write what readers refuse */
         return;
     }
@@ -63,6 +63,13 @@ void sigil_obj_record_write(sigil_wr *w, const sigil_obj_record *o)
     sigil_wr_str(w, o->label);
     sigil_wr_bytes(w, o->pub_a, o->pub_a_len);
     sigil_wr_bytes(w, o->pub_b, o->pub_b_len);
+    sigil_wr_bytes(w, o->attrs, o->attrs_len);
+}
+
+size_t sigil_obj_record_len(const sigil_obj_record *o)
+{
+    return 4 + 1 + 1 + 4 + 4 + (4 + o->id_len) + (4 + strlen(o->label)) + (4 + o->pub_a_len) +
+           (4 + o->pub_b_len) + (4 + o->attrs_len);
 }
 
 static void rd_copy(sigil_rd *r, uint8_t *dst, size_t cap, size_t *len)
@@ -84,4 +91,5 @@ void sigil_obj_record_read(sigil_rd *r, sigil_obj_record *o)
     sigil_rd_str(r, o->label, SIGIL_OBJ_LABEL_MAX_LEN);
     rd_copy(r, o->pub_a, sizeof(o->pub_a), &o->pub_a_len);
     rd_copy(r, o->pub_b, sizeof(o->pub_b), &o->pub_b_len);
+    rd_copy(r, o->attrs, sizeof(o->attrs), &o->attrs_len);
 }

@@ -32,6 +32,7 @@
 #define SIGIL_OBJ_LABEL_MAX_LEN 128u
 #define SIGIL_SIGN_MAX_INPUT 1024u /* a digest, a DigestInfo, or a raw RSA block */
 #define SIGIL_RANDOM_MAX 65536u
+#define SIGIL_OBJ_ATTRS_MAX 8192u /* further PKCS#11 attributes of an object, TLV-encoded */
 
 typedef enum {
     SIGIL_KIND_REQUEST = 1,
@@ -56,6 +57,8 @@ typedef enum {
     X(OBJECT_LIST, 0x0020)       \
     X(GENERATE_KEYPAIR, 0x0021)  \
     X(DESTROY_OBJECT, 0x0022)    \
+    X(CREATE_OBJECT, 0x0023)     \
+    X(SET_OBJECT, 0x0024)        \
     X(SIGN, 0x0030)              \
     X(RANDOM, 0x0040)
 
@@ -78,6 +81,8 @@ typedef enum {
 typedef enum {
     SIGIL_CLASS_PUBLIC_KEY = 1,
     SIGIL_CLASS_PRIVATE_KEY = 2,
+    SIGIL_CLASS_CERTIFICATE = 3,
+    SIGIL_CLASS_DATA = 4,
 } sigil_obj_class;
 
 typedef enum {
@@ -99,6 +104,11 @@ typedef enum {
 #define SIGIL_TOKEN_SO_PIN_LOCKED 0x08u
 #define SIGIL_TOKEN_USER_PIN_COUNT_LOW 0x10u
 #define SIGIL_TOKEN_SO_PIN_COUNT_LOW 0x20u
+
+/* SET_OBJECT: which fields to change. */
+#define SIGIL_SET_LABEL 0x01u
+#define SIGIL_SET_ID 0x02u
+#define SIGIL_SET_ATTRS 0x04u
 
 /* Object flags in an object record. */
 #define SIGIL_OBJ_SIGN 0x0001u
@@ -197,9 +207,15 @@ typedef struct {
     size_t pub_a_len;
     uint8_t pub_b[160];
     size_t pub_b_len;
+    /* Further attributes, opaque to the appliance: a sequence of u32 type + bytes value
+     * (the module's encoding of CKA_VALUE, CKA_SUBJECT, ... of certificates and data objects). */
+    uint8_t attrs[SIGIL_OBJ_ATTRS_MAX];
+    size_t attrs_len;
 } sigil_obj_record;
 
 void sigil_obj_record_write(sigil_wr *w, const sigil_obj_record *o);
+/* Bytes sigil_obj_record_write() writes for o. */
+size_t sigil_obj_record_len(const sigil_obj_record *o);
 void sigil_obj_record_read(sigil_rd *r, sigil_obj_record *o);
 
 #endif

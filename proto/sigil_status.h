@@ -44,7 +44,8 @@
     X(BUSY, 34, "appliance busy: retry")                                                  \
     X(OBJECT_LIMIT, 35, "too many objects in this seal slot")                             \
     X(KEY_FUNCTION_NOT_PERMITTED, 36, "key may not be used for this operation")            \
-    X(AUDIT_FAILURE, 37, "audit trail cannot be written: the device refuses service (fail closed)")
+    X(AUDIT_FAILURE, 37, "audit trail cannot be written: the device refuses service (fail closed)") \
+    X(SLOT_IN_USE, 38, "an application is logged in to this seal slot")
 
 typedef enum {
 #define SIGIL_STATUS_ENUM(name, num, msg) SIGIL_ST_##name = num,

@@ -125,7 +125,7 @@ sigil_status fw_cmd_generate_keypair(sigil_fw *fw, fw_req *rq)
         return st;
     fw_token *t = &fw->tokens[slot];
     mtx_lock(&t->lock);
-    st = t->object_count + 2 > FW_MAX_OBJECTS_PER_SLOT ? SIGIL_ST_OBJECT_LIMIT : SIGIL_ST_OK;
+    st = fw_keystore_has_room_locked(t, 2, 2 * sizeof(sigil_obj_record)) ? SIGIL_ST_OK : SIGIL_ST_OBJECT_LIMIT;
     mtx_unlock(&t->lock);
     if (st != SIGIL_ST_OK)
         return st;
@@ -160,10 +160,8 @@ sigil_status fw_cmd_generate_keypair(sigil_fw *fw, fw_req *rq)
             st = fw_keystore_save(fw, slot, pubo, NULL, 0);
     }
     if (st == SIGIL_ST_OK) {
-        privo->next = t->objects;
-        pubo->next = privo;
-        t->objects = pubo;
-        t->object_count += 2;
+        fw_keystore_link_locked(t, privo);
+        fw_keystore_link_locked(t, pubo);
         sigil_obj_record_write(out, &pubo->rec);
         sigil_obj_record_write(out, &privo->rec);
         rq->audit.handle = privo->rec.handle;
@@ -211,10 +209,150 @@ sigil_status fw_cmd_destroy_object(sigil_fw *fw, fw_req *rq)
             st = SIGIL_ST_STORAGE_FAILURE;
             break;
         }
-        *pp = o->next;
-        t->object_count--;
-        fw_object_put(o); /* freed when the last signer lets go */
+        fw_keystore_unlink_locked(t, pp);
         st = SIGIL_ST_OK;
+        break;
+    }
+    mtx_unlock(&t->lock);
+    return st;
+}
+
+/* What an object created from outside may be: no private keys (no plaintext key
+ * import), nothing that claims to be a device-generated signing key. */
+static sigil_status check_importable(const sigil_obj_record *o)
+{
+    const uint32_t forbidden = SIGIL_OBJ_SIGN | SIGIL_OBJ_SENSITIVE | SIGIL_OBJ_LOCAL | SIGIL_OBJ_ALWAYS_AUTH;
+    if (o->flags & forbidden)
+        return SIGIL_ST_TEMPLATE_INCONSISTENT;
+    switch (o->obj_class) {
+    case SIGIL_CLASS_PUBLIC_KEY:
+        if (o->attrs_len != 0)
+            return SIGIL_ST_TEMPLATE_INCONSISTENT;
+        if (o->key_type != SIGIL_KEYTYPE_EC && o->key_type != SIGIL_KEYTYPE_RSA)
+            return SIGIL_ST_BAD_ARGUMENT;
+        if (o->pub_a_len == 0 || o->pub_b_len == 0)
+            return SIGIL_ST_BAD_ARGUMENT;
+        return SIGIL_ST_OK;
+    case SIGIL_CLASS_CERTIFICATE:
+    case SIGIL_CLASS_DATA:
+        return o->key_type == 0 && o->pub_a_len == 0 && o->pub_b_len == 0 ? SIGIL_ST_OK
+                                                                          : SIGIL_ST_BAD_ARGUMENT;
+    default:
+        return SIGIL_ST_TEMPLATE_INCONSISTENT;
+    }
+}
+
+sigil_status fw_cmd_create_object(sigil_fw *fw, fw_req *rq)
+{
+    sigil_rd *in = rq->in;
+    uint32_t slot = sigil_rd_u32(in);
+    fw_object *o = calloc(1, sizeof(*o));
+    uint32_t handle = 0;
+    sigil_status st;
+
+    rq->audit.slot = slot;
+    if (o == NULL)
+        return SIGIL_ST_NO_MEMORY;
+    atomic_init(&o->refs, 1);
+    sigil_obj_record_read(in, &o->rec);
+    if (!sigil_rd_done(in)) {
+        st = SIGIL_ST_BAD_FRAME;
+        goto out;
+    }
+    rq->audit.mech = o->rec.obj_class;
+    st = check_importable(&o->rec);
+    if (st != SIGIL_ST_OK)
+        goto out;
+    if (o->rec.obj_class == SIGIL_CLASS_PUBLIC_KEY)
+        o->rec.flags |= SIGIL_OBJ_VERIFY;
+    fw_token *t = &fw->tokens[slot];
+    mtx_lock(&t->lock);
+    st = fw_keystore_has_room_locked(t, 1, sigil_obj_record_len(&o->rec)) ? SIGIL_ST_OK : SIGIL_ST_OBJECT_LIMIT;
+    mtx_unlock(&t->lock);
+    if (st == SIGIL_ST_OK)
+        st = fw_handles_reserve(fw, 1, &handle);
+    if (st != SIGIL_ST_OK)
+        goto out;
+    o->rec.handle = handle;
+    rq->audit.handle = handle;
+    mtx_lock(&t->lock);
+    st = !t->initialised ? SIGIL_ST_TOKEN_NOT_INITIALIZED
+         : fw_keystore_has_room_locked(t, 1, sigil_obj_record_len(&o->rec)) ? fw_keystore_save(fw, slot, o, NULL, 0)
+                                                                           : SIGIL_ST_OBJECT_LIMIT;
+    if (st == SIGIL_ST_OK) {
+        fw_keystore_link_locked(t, o);
+        sigil_obj_record_write(rq->out, &o->rec);
+        o = NULL;
+    } else {
+        remove_blob(fw, slot, handle);
+    }
+    mtx_unlock(&t->lock);
+out:
+    fw_object_put(o);
+    return st;
+}
+
+sigil_status fw_cmd_set_object(sigil_fw *fw, fw_req *rq)
+{
+    sigil_rd *in = rq->in;
+    char label[SIGIL_OBJ_LABEL_MAX_LEN + 1];
+    size_t id_len = 0, attrs_len = 0;
+    uint32_t slot = sigil_rd_u32(in);
+    uint32_t handle = sigil_rd_u32(in);
+    uint8_t what = sigil_rd_u8(in);
+    sigil_status st = SIGIL_ST_OBJECT_INVALID;
+
+    rq->audit.slot = slot;
+    rq->audit.handle = handle;
+    sigil_rd_str(in, label, SIGIL_OBJ_LABEL_MAX_LEN);
+    const uint8_t *id = sigil_rd_bytes(in, SIGIL_ID_MAX_LEN, &id_len);
+    const uint8_t *attrs = sigil_rd_bytes(in, SIGIL_OBJ_ATTRS_MAX, &attrs_len);
+    if (!sigil_rd_done(in))
+        return SIGIL_ST_BAD_FRAME;
+    if (what == 0 || (what & ~(SIGIL_SET_LABEL | SIGIL_SET_ID | SIGIL_SET_ATTRS)) != 0)
+        return SIGIL_ST_BAD_ARGUMENT;
+    rq->audit.mech = what;
+
+    fw_token *t = &fw->tokens[slot];
+    mtx_lock(&t->lock);
+    for (fw_object *o = t->objects; o != NULL; o = o->next) {
+        if (o->rec.handle != handle)
+            continue;
+        bool is_key = o->rec.obj_class == SIGIL_CLASS_PUBLIC_KEY || o->rec.obj_class == SIGIL_CLASS_PRIVATE_KEY;
+        if ((what & SIGIL_SET_ATTRS) && is_key) {
+            st = SIGIL_ST_TEMPLATE_INCONSISTENT;
+            break;
+        }
+        /* Change a copy, persist it, then publish it: a failed write changes nothing. */
+        sigil_obj_record *nr = malloc(sizeof(*nr));
+        if (nr == NULL) {
+            st = SIGIL_ST_NO_MEMORY;
+            break;
+        }
+        *nr = o->rec;
+        if (what & SIGIL_SET_LABEL)
+            snprintf(nr->label, sizeof(nr->label), "%s", label);
+        if (what & SIGIL_SET_ID) {
+            memcpy(nr->id, id, id_len);
+            nr->id_len = id_len;
+        }
+        if (what & SIGIL_SET_ATTRS) {
+            memcpy(nr->attrs, attrs, attrs_len);
+            nr->attrs_len = attrs_len;
+        }
+        size_t old_len = sigil_obj_record_len(&o->rec), new_len = sigil_obj_record_len(nr);
+        if (new_len > old_len && !fw_keystore_has_room_locked(t, 0, new_len - old_len)) {
+            st = SIGIL_ST_OBJECT_LIMIT;
+            free(nr);
+            break;
+        }
+        st = fw_keystore_resave_locked(fw, slot, o, nr);
+        if (st == SIGIL_ST_OK) {
+            t->record_bytes = t->record_bytes - old_len + new_len;
+            o->rec = *nr;
+            sigil_obj_record_write(rq->out, &o->rec);
+        }
+        free(nr);
         break;
     }
     mtx_unlock(&t->lock);

@@ -112,7 +112,7 @@ sigil_status fw_cmd_init_token(sigil_fw *fw, fw_req *rq)
     if (st != SIGIL_ST_OK)
         return st;
     if (fw_slot_in_use(fw, slot))
-        return SIGIL_ST_NOT_AUTHORIZED;
+        return SIGIL_ST_SLOT_IN_USE;
 
     fw_token *t = &fw->tokens[slot];
     mtx_lock(&t->lock);

@@ -17,6 +17,7 @@
 
 #define FW_VERSION_STRING "sigil-fw " SIGIL_VERSION
 #define FW_MAX_OBJECTS_PER_SLOT 256u
+#define FW_MAX_RECORD_BYTES_PER_SLOT (768u * 1024u) /* OBJECT_LIST always fits one frame */
 #define FW_SALT_LEN 16u
 #define FW_HASH_LEN 32u
 #define FW_SERIAL_LEN 16u
@@ -82,6 +83,7 @@ typedef struct {
     fw_cred user;
     fw_object *objects;        /* list, newest first */
     uint32_t object_count;
+    size_t record_bytes;       /* sum of the objects' record sizes */
 } fw_token;
 
 /* ---- application contexts (appctx.c) ----------------------------------- */
@@ -162,6 +164,13 @@ FW_WUR sigil_status fw_keystore_load_slot(sigil_fw *fw, uint32_t slot);
 void fw_keystore_free_list(fw_object *list);
 /* Destroys every object of a slot (storage and memory). Token lock held. */
 FW_WUR sigil_status fw_keystore_wipe_slot_locked(sigil_fw *fw, uint32_t slot);
+/* Rewrites an object's blob with a changed record, keeping its key material. */
+FW_WUR sigil_status fw_keystore_resave_locked(sigil_fw *fw, uint32_t slot, const fw_object *o,
+                                              const sigil_obj_record *nr);
+/* List membership, with the slot's object and byte budgets (token lock held). */
+bool fw_keystore_has_room_locked(const fw_token *t, uint32_t objects, size_t bytes);
+void fw_keystore_link_locked(fw_token *t, fw_object *o);
+void fw_keystore_unlink_locked(fw_token *t, fw_object **pp);
 /* Takes a reference to the private key handle of slot; NULL if none. */
 fw_object *fw_keystore_get_private(sigil_fw *fw, uint32_t slot, uint32_t handle);
 void fw_object_put(fw_object *o);
@@ -243,6 +252,8 @@ sigil_status fw_cmd_object_list(sigil_fw *, fw_req *);
 sigil_status fw_cmd_generate_keypair(sigil_fw *, fw_req *);
 sigil_status fw_cmd_destroy_object(sigil_fw *, fw_req *);
 sigil_status fw_cmd_sign(sigil_fw *, fw_req *);
+sigil_status fw_cmd_create_object(sigil_fw *, fw_req *);
+sigil_status fw_cmd_set_object(sigil_fw *, fw_req *);
 sigil_status fw_cmd_random(sigil_fw *, fw_req *);
 
 /* A slot id from a request, checked against the slot count. */

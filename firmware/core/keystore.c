@@ -9,7 +9,7 @@
 #include "sigil_secmem.h"
 
 #define OBJECT_RECORD_VERSION 1u
-#define OBJECT_BLOB_MAX 8192u
+#define OBJECT_BLOB_MAX (SIGIL_OBJ_ATTRS_MAX + SIGIL_CRYPTO_MAX_PRIV_DER + 2048u)
 
 void fw_object_name(char *out, size_t cap, uint32_t slot, uint32_t handle)
 {
@@ -96,7 +96,8 @@ static sigil_status object_load(sigil_fw *fw, uint32_t slot, const char *name, f
         st = sigil_crypto_key_load(o->kind, der, der_len, &o->key);
         if (st != SIGIL_ST_OK)
             goto out;
-    } else if (o->rec.obj_class != SIGIL_CLASS_PUBLIC_KEY) {
+    } else if (o->rec.obj_class != SIGIL_CLASS_PUBLIC_KEY && o->rec.obj_class != SIGIL_CLASS_CERTIFICATE &&
+               o->rec.obj_class != SIGIL_CLASS_DATA) {
         st = SIGIL_ST_INTEGRITY_FAILURE;
         goto out;
     }
@@ -162,9 +163,7 @@ sigil_status fw_keystore_load_slot(sigil_fw *fw, uint32_t slot)
             st = ost;
             goto out;
         }
-        o->next = t->objects;
-        t->objects = o;
-        t->object_count++;
+        fw_keystore_link_locked(t, o);
     }
 out:
     free(l.names);
@@ -181,11 +180,79 @@ sigil_status fw_keystore_wipe_slot_locked(sigil_fw *fw, uint32_t slot)
         fw_object_name(name, sizeof(name), slot, o->rec.handle);
         if (fw->plat->ops->store_remove(fw->plat, name) != SIGIL_STORE_OK)
             return SIGIL_ST_STORAGE_FAILURE;
-        t->objects = o->next;
-        t->object_count--;
-        fw_object_put(o);
+        fw_keystore_unlink_locked(t, &t->objects);
     }
     return SIGIL_ST_OK;
+}
+
+sigil_status fw_keystore_resave_locked(sigil_fw *fw, uint32_t slot, const fw_object *o,
+                                       const sigil_obj_record *nr)
+{
+    char name[SIGIL_STORAGE_NAME_MAX];
+    uint8_t *buf = malloc(OBJECT_BLOB_MAX);
+    uint8_t *der = malloc(SIGIL_CRYPTO_MAX_PRIV_DER);
+    size_t len = 0, der_len = 0;
+    sigil_obj_record *old = malloc(sizeof(*old));
+    sigil_rd r;
+    sigil_status st = SIGIL_ST_NO_MEMORY;
+
+    if (buf == NULL || der == NULL || old == NULL)
+        goto out;
+    /* The stored blob holds the private key (never kept in clear in memory):
+     * re-read it to carry the key over into the new blob. */
+    fw_object_name(name, sizeof(name), slot, o->rec.handle);
+    st = fw_sealed_read(fw, name, buf, OBJECT_BLOB_MAX, &len);
+    if (st != SIGIL_ST_OK)
+        goto out;
+    sigil_rd_init(&r, buf, len);
+    (void)sigil_rd_u32(&r);
+    (void)sigil_rd_u32(&r);
+    (void)sigil_rd_u8(&r);
+    sigil_obj_record_read(&r, old);
+    const uint8_t *p = sigil_rd_bytes(&r, SIGIL_CRYPTO_MAX_PRIV_DER, &der_len);
+    if (!sigil_rd_done(&r) || old->handle != o->rec.handle) {
+        st = SIGIL_ST_INTEGRITY_FAILURE;
+        goto out;
+    }
+    if (der_len > 0)
+        memcpy(der, p, der_len);
+    fw_object tmp = *o;
+    tmp.rec = *nr;
+    st = fw_keystore_save(fw, slot, &tmp, der, der_len);
+    sigil_wipe(&tmp, sizeof(tmp));
+out:
+    if (buf != NULL)
+        sigil_wipe(buf, OBJECT_BLOB_MAX);
+    if (der != NULL)
+        sigil_wipe(der, SIGIL_CRYPTO_MAX_PRIV_DER);
+    free(buf);
+    free(der);
+    free(old);
+    return st;
+}
+
+bool fw_keystore_has_room_locked(const fw_token *t, uint32_t objects, size_t bytes)
+{
+    return t->object_count + objects <= FW_MAX_OBJECTS_PER_SLOT &&
+           t->record_bytes + bytes <= FW_MAX_RECORD_BYTES_PER_SLOT;
+}
+
+void fw_keystore_link_locked(fw_token *t, fw_object *o)
+{
+    o->next = t->objects;
+    t->objects = o;
+    t->object_count++;
+    t->record_bytes += sigil_obj_record_len(&o->rec);
+}
+
+/* Removes *pp from the list and drops the list's reference. */
+void fw_keystore_unlink_locked(fw_token *t, fw_object **pp)
+{
+    fw_object *o = *pp;
+    *pp = o->next;
+    t->object_count--;
+    t->record_bytes -= sigil_obj_record_len(&o->rec);
+    fw_object_put(o); /* freed when the last signer lets go */
 }
 
 fw_object *fw_keystore_get_private(sigil_fw *fw, uint32_t slot, uint32_t handle)

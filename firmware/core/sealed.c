@@ -12,7 +12,7 @@
 
 #define SEALED_MAGIC "SGS1"
 #define SEALED_HDR (4u + SIGIL_GCM_IV_LEN + SIGIL_GCM_TAG_LEN)
-#define SEALED_MAX_PLAIN 16384u
+#define SEALED_MAX_PLAIN 32768u
 #define SEALED_AAD_PREFIX "sigil-sealed-v1:"
 
 static size_t make_aad(const char *name, uint8_t *aad, size_t cap)

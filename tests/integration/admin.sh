@@ -25,7 +25,10 @@ expect_exit 2 "unknown global option" "$ADMIN" --frobnicate status
 expect_exit 2 "'seal' without a subcommand" "$ADMIN" --appliance "unix:$SOCK" seal
 grep_out 'create' "the message lists the seal subcommands"
 expect_exit 2 "seal create without --label" with_pins "$ADMIN" --appliance "unix:$SOCK" seal create
-expect_exit 2 "seal create with an unknown option" with_pins "$ADMIN" --appliance "unix:$SOCK" seal create --label x --pin 1234
+expect_exit 2 "a PIN on the command line is not an option" with_pins "$ADMIN" --appliance "unix:$SOCK" seal create --label x --pin="$USER_PIN"
+no_secrets "a PIN on the command line is not echoed"
+expect_exit 2 "a stray argument" "$ADMIN" --appliance "unix:$SOCK" seal create --label x "$USER_PIN"
+no_secrets "a stray argument is not echoed"
 expect_exit 2 "seal create with a label over 32 bytes" \
   with_pins "$ADMIN" --appliance "unix:$SOCK" seal create --label "$(printf 'x%.0s' $(seq 33))"
 expect_exit 2 "status with an extra argument" "$ADMIN" --appliance "unix:$SOCK" status now

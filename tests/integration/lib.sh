@@ -97,7 +97,10 @@ need_file SIGIL_TEST_MODULE
 need_file SIGIL_TEST_ADMIN
 need_cmd openssl python3
 
-EMU=$SIGIL_TEST_EMU
+# SIGIL_TEST_EMU_OVERRIDE runs the tests against another emulator build (scripts/test.sh uses
+# the sanitizer build's sigil-emu with the regular module and tools).
+EMU=${SIGIL_TEST_EMU_OVERRIDE:-$SIGIL_TEST_EMU}
+[ -f "$EMU" ] || fail "sigil-emu $EMU does not exist"
 MODULE=$SIGIL_TEST_MODULE
 ADMIN=$SIGIL_TEST_ADMIN
 
@@ -115,9 +118,18 @@ cleanup() {
   local rc=$?
   if [ -n "$EMU_PID" ] && kill -0 "$EMU_PID" 2>/dev/null; then
     kill -TERM "$EMU_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$EMU_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$EMU_PID" 2>/dev/null || true
-    wait "$EMU_PID" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$EMU_PID" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$EMU_PID" 2>/dev/null; then
+      kill -KILL "$EMU_PID" 2>/dev/null || true
+      if [ "$rc" -eq 0 ]; then echo "FAIL [$TEST_NAME]: sigil-emu did not stop within 10 s of SIGTERM" >&2; rc=1; fi
+    fi
+    local erc=0
+    wait "$EMU_PID" 2>/dev/null || erc=$?
+    # A clean stop is part of every test (and how a sanitizer build reports leaks).
+    if [ "$rc" -eq 0 ] && [ "$erc" -ne 0 ]; then
+      echo "FAIL [$TEST_NAME]: sigil-emu exited with code $erc on SIGTERM (expected 0)" >&2
+      rc=1
+    fi
   fi
   if [ "$rc" -ne 0 ]; then
     if [ -s "$EMU_LOG" ]; then

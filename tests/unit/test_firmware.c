@@ -529,7 +529,7 @@ static void test_init_token_and_seal_slots(void **state)
     sigil_wr_u32(w, 0);
     wr_pin(w, SO_PIN);
     sigil_wr_str(w, "again");
-    assert_int_equal(tfw_call(t, SIGIL_OP_INIT_TOKEN, w, NULL), SIGIL_ST_NOT_AUTHORIZED);
+    assert_int_equal(tfw_call(t, SIGIL_OP_INIT_TOKEN, w, NULL), SIGIL_ST_SLOT_IN_USE);
     /* The next SEAL_CREATE takes the lowest free slot, 1. */
     w = body();
     sigil_wr_str(w, "seal-b");
@@ -698,6 +698,121 @@ static void test_audit_edit_refuses_start(void **state)
     tfw_open(t);
 }
 
+static void test_objects_create_and_set(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record pub, priv, cert, got;
+    sigil_rd r;
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_OK);
+    /* A certificate: opaque attributes kept as given. */
+    memset(&cert, 0, sizeof(cert));
+    cert.obj_class = SIGIL_CLASS_CERTIFICATE;
+    cert.id_len = 2;
+    memcpy(cert.id, "\x01\x02", 2);
+    snprintf(cert.label, sizeof(cert.label), "cert");
+    cert.attrs_len = 3000;
+    for (size_t i = 0; i < cert.attrs_len; i++)
+        cert.attrs[i] = (uint8_t)(i * 31u);
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    sigil_obj_record_write(w, &cert);
+    assert_int_equal(tfw_call(t, SIGIL_OP_CREATE_OBJECT, w, &r), SIGIL_ST_OK);
+    sigil_obj_record_read(&r, &got);
+    assert_true(sigil_rd_done(&r));
+    assert_true(got.handle > priv.handle);
+    assert_int_equal(got.attrs_len, 3000);
+    uint32_t cert_handle = got.handle;
+    /* No plaintext private key import, no fake "generated on the device" keys. */
+    sigil_obj_record bad = pub;
+    bad.obj_class = SIGIL_CLASS_PRIVATE_KEY;
+    w = body();
+    sigil_wr_u32(w, 0);
+    sigil_obj_record_write(w, &bad);
+    assert_int_equal(tfw_call(t, SIGIL_OP_CREATE_OBJECT, w, NULL), SIGIL_ST_TEMPLATE_INCONSISTENT);
+    bad = pub;
+    w = body();
+    sigil_wr_u32(w, 0);
+    sigil_obj_record_write(w, &bad); /* carries the LOCAL flag */
+    assert_int_equal(tfw_call(t, SIGIL_OP_CREATE_OBJECT, w, NULL), SIGIL_ST_TEMPLATE_INCONSISTENT);
+    /* Relabel the private key and give it a new id; the key still signs after a restart. */
+    w = body();
+    sigil_wr_u32(w, 0);
+    sigil_wr_u32(w, priv.handle);
+    sigil_wr_u8(w, SIGIL_SET_LABEL | SIGIL_SET_ID);
+    sigil_wr_str(w, "renamed");
+    sigil_wr_bytes(w, (const uint8_t *)"\xAA", 1);
+    sigil_wr_bytes(w, NULL, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_SET_OBJECT, w, &r), SIGIL_ST_OK);
+    sigil_obj_record_read(&r, &got);
+    assert_string_equal(got.label, "renamed");
+    /* Attributes of keys are not opaque: refused. */
+    w = body();
+    sigil_wr_u32(w, 0);
+    sigil_wr_u32(w, priv.handle);
+    sigil_wr_u8(w, SIGIL_SET_ATTRS);
+    sigil_wr_str(w, "");
+    sigil_wr_bytes(w, NULL, 0);
+    sigil_wr_bytes(w, (const uint8_t *)"x", 1);
+    assert_int_equal(tfw_call(t, SIGIL_OP_SET_OBJECT, w, NULL), SIGIL_ST_TEMPLATE_INCONSISTENT);
+    restart(t);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
+    w = body();
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_OBJECT_LIST, w, &r), SIGIL_ST_OK);
+    uint32_t n = sigil_rd_u32(&r);
+    assert_int_equal(n, 3);
+    bool saw_cert = false, saw_priv = false;
+    for (uint32_t i = 0; i < n; i++) {
+        sigil_obj_record_read(&r, &got);
+        if (got.handle == cert_handle) {
+            saw_cert = true;
+            assert_int_equal(got.attrs_len, 3000);
+            assert_memory_equal(got.attrs, cert.attrs, 3000);
+        }
+        if (got.handle == priv.handle) {
+            saw_priv = true;
+            assert_string_equal(got.label, "renamed");
+            assert_int_equal(got.id_len, 1);
+        }
+    }
+    assert_true(saw_cert && saw_priv);
+    uint8_t d[32] = {3}, sig[512];
+    size_t sl;
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &sl), SIGIL_ST_OK);
+    assert_true(ec_verify(&pub, d, sig, sl));
+}
+
+static void test_object_budget(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record big;
+    memset(&big, 0, sizeof(big));
+    big.obj_class = SIGIL_CLASS_DATA;
+    big.attrs_len = SIGIL_OBJ_ATTRS_MAX;
+    sigil_status st = SIGIL_ST_OK;
+    int made = 0;
+    static uint8_t frame[SIGIL_OBJ_ATTRS_MAX + 1024];
+    while (st == SIGIL_ST_OK && made < 200) {
+        sigil_wr w;
+        sigil_wr_init(&w, frame, sizeof(frame));
+        sigil_wr_u32(&w, 0);
+        sigil_obj_record_write(&w, &big);
+        uint8_t req[SIGIL_FRAME_HDR_LEN + sizeof(frame)];
+        sigil_frame_hdr h = {.body_len = (uint32_t)w.len, .version = 1, .kind = SIGIL_KIND_REQUEST,
+                             .opcode = SIGIL_OP_CREATE_OBJECT, .request_id = 1};
+        sigil_frame_hdr_encode(&h, req);
+        memcpy(req + SIGIL_FRAME_HDR_LEN, frame, w.len);
+        st = tfw_raw(t, req, SIGIL_FRAME_HDR_LEN + w.len);
+        made += st == SIGIL_ST_OK;
+    }
+    /* 768 KiB of records: about 93 objects of 8 KiB, then a clear refusal. */
+    assert_int_equal(st, SIGIL_ST_OBJECT_LIMIT);
+    assert_true(made > 80 && made < 100);
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_OBJECT_LIST, w, NULL), SIGIL_ST_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -712,6 +827,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_keygen_storage_fault_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_frames, setup, teardown),
         cmocka_unit_test_setup_teardown(test_init_token_and_seal_slots, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_objects_create_and_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_object_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_every_signature, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_fail_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_torn_tail_reported, setup, teardown),

@@ -51,7 +51,7 @@ static void rng_fill(uint64_t *s, uint8_t *p, size_t n)
 static size_t record_wire_len(const sigil_obj_record *o)
 {
     return 4 + 1 + 1 + 4 + 4 + (4 + o->id_len) + (4 + strlen(o->label)) + (4 + o->pub_a_len) +
-           (4 + o->pub_b_len);
+           (4 + o->pub_b_len) + (4 + o->attrs_len);
 }
 
 static void make_ec_record(sigil_obj_record *o)
@@ -95,6 +95,9 @@ static void make_max_record(sigil_obj_record *o)
     o->pub_b_len = sizeof(o->pub_b);
     for (size_t i = 0; i < o->pub_b_len; i++)
         o->pub_b[i] = (uint8_t)(0xFF - i);
+    o->attrs_len = sizeof(o->attrs);
+    for (size_t i = 0; i < o->attrs_len; i++)
+        o->attrs[i] = (uint8_t)(i * 13u);
 }
 
 static void assert_records_equal(const sigil_obj_record *a, const sigil_obj_record *b)
@@ -111,6 +114,8 @@ static void assert_records_equal(const sigil_obj_record *a, const sigil_obj_reco
     assert_memory_equal(a->pub_a, b->pub_a, a->pub_a_len);
     assert_int_equal(a->pub_b_len, b->pub_b_len);
     assert_memory_equal(a->pub_b, b->pub_b, a->pub_b_len);
+    assert_int_equal(a->attrs_len, b->attrs_len);
+    assert_memory_equal(a->attrs, b->attrs, a->attrs_len);
 }
 
 /* Encodes o into a fresh heap buffer of exactly its wire length. */
@@ -400,9 +405,13 @@ static void test_record_layout(void **state)
     o.pub_a[1] = 0xA1;
     o.pub_b_len = 1;
     o.pub_b[0] = 0xB0;
+    o.attrs_len = 2;
+    o.attrs[0] = 0xC0;
+    o.attrs[1] = 0xC1;
     static const uint8_t expect[] = {0x11, 0x22, 0x33, 0x44, 0x02, 0x01, 0x00, 0x00, 0x01,
                                      0x80, 0x00, 0x00, 0x00, 0x25, 0, 0, 0, 1, 0x99, 0, 0, 0, 1,
-                                     'k', 0, 0, 0, 2, 0xA0, 0xA1, 0, 0, 0, 1, 0xB0};
+                                     'k', 0, 0, 0, 2, 0xA0, 0xA1, 0, 0, 0, 1, 0xB0,
+                                     0, 0, 0, 2, 0xC0, 0xC1};
     size_t n;
     uint8_t *buf = encode_record(&o, &n);
     assert_int_equal(n, sizeof(expect));
@@ -460,9 +469,9 @@ static void test_record_leftover(void **state)
 static void test_record_field_over_max(void **state)
 {
     (void)state;
-    for (int field = 0; field < 4; field++) {
-        uint8_t buf[4096];
-        uint8_t fill[SIGIL_OBJ_LABEL_MAX_LEN + 600];
+    for (int field = 0; field < 5; field++) {
+        uint8_t buf[SIGIL_OBJ_ATTRS_MAX + 1024];
+        uint8_t fill[SIGIL_OBJ_ATTRS_MAX + 1];
         memset(fill, 'z', sizeof(fill));
         sigil_wr w;
         sigil_wr_init(&w, buf, sizeof(buf));
@@ -475,6 +484,7 @@ static void test_record_field_over_max(void **state)
         sigil_wr_bytes(&w, fill, field == 1 ? SIGIL_OBJ_LABEL_MAX_LEN + 1 : 1);
         sigil_wr_bytes(&w, fill, field == 2 ? 512 + 1 : 1);
         sigil_wr_bytes(&w, fill, field == 3 ? 160 + 1 : 1);
+        sigil_wr_bytes(&w, fill, field == 4 ? SIGIL_OBJ_ATTRS_MAX + 1 : 1);
         assert_true(sigil_wr_ok(&w));
         uint8_t *in = exact_copy(buf, w.len);
         sigil_rd r;
@@ -485,6 +495,7 @@ static void test_record_field_over_max(void **state)
         assert_true(got.id_len <= sizeof(got.id));
         assert_true(got.pub_a_len <= sizeof(got.pub_a));
         assert_true(got.pub_b_len <= sizeof(got.pub_b));
+        assert_true(got.attrs_len <= sizeof(got.attrs));
         free(in);
     }
 }
@@ -972,7 +983,7 @@ static void test_opcode_names(void **state)
     assert_int_equal(SIGIL_OP_HELLO, 0x0001);
     assert_int_equal(SIGIL_OP_SIGN, 0x0030);
     assert_int_equal(SIGIL_OP_RANDOM, 0x0040);
-    static const uint16_t unknown[] = {0x0000, 0x0006, 0x000F, 0x0018, 0x0023, 0x0031, 0x0041,
+    static const uint16_t unknown[] = {0x0000, 0x0006, 0x000F, 0x0018, 0x0025, 0x0031, 0x0041,
                                        0x8001, 0xFFFF};
     for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
         assert_string_equal(sigil_opcode_name(unknown[i]), "UNKNOWN");

@@ -122,7 +122,6 @@ typedef struct admin_command {
     const char *summary; /* one line for the command list */
     const char *help;    /* the rest of `help NAME` */
     admin_handler handler;
-    bool connects; /* talks to the appliance */
 } admin_command;
 
 extern const admin_command admin_commands[];

@@ -26,7 +26,8 @@ static admin_exit parse_options(admin_ctx *ctx, int argc, char **argv, const cmd
         const cmd_option *o = NULL;
         const char *inline_value = NULL;
         if (strncmp(arg, "--", 2) != 0) {
-            admin_report_usage(ctx, "unexpected argument '%s'", arg);
+            /* Not echoed: it may be a secret typed where it does not belong. */
+            admin_report_usage(ctx, "unexpected argument (#%d after the command)", i + 1);
             return ADMIN_EXIT_USAGE;
         }
         for (size_t k = 0; k < n_opts; k++) {
@@ -38,7 +39,7 @@ static admin_exit parse_options(admin_ctx *ctx, int argc, char **argv, const cmd
             }
         }
         if (o == NULL) {
-            admin_report_usage(ctx, "unknown option '%s'", arg);
+            admin_report_usage(ctx, "unknown option '%.*s'", (int)strcspn(arg, "="), arg);
             return ADMIN_EXIT_USAGE;
         }
         if (!o->takes_value) {
@@ -61,8 +62,9 @@ static admin_exit parse_options(admin_ctx *ctx, int argc, char **argv, const cmd
 
 static admin_exit no_arguments(admin_ctx *ctx, int argc, char **argv)
 {
+    (void)argv;
     if (argc > 0) {
-        admin_report_usage(ctx, "unexpected argument '%s'", argv[0]);
+        admin_report_usage(ctx, "'%s' takes no arguments", ctx->cmd->name);
         return ADMIN_EXIT_USAGE;
     }
     return ADMIN_EXIT_OK;
@@ -469,7 +471,6 @@ const admin_command admin_commands[] = {
         .help = "Sets the appliance administrator PIN (SIGIL_ADMIN_PIN, else asked twice on the terminal).\n"
                 "Refused when the appliance is initialised already.",
         .handler = cmd_init,
-        .connects = true,
     },
     {
         .name = "status",
@@ -478,7 +479,6 @@ const admin_command admin_commands[] = {
         .help = "Shows the firmware version, the crypto backend, whether the appliance is initialised,\n"
                 "whether its self-tests passed, and how many seal slots are used and free.",
         .handler = cmd_status,
-        .connects = true,
     },
     {
         .name = "seal create",
@@ -490,7 +490,6 @@ const admin_command admin_commands[] = {
                 "--no-user-pin leaves the user PIN to be set later by the SO (C_InitPIN).\n"
                 "LABEL is at most 32 bytes.",
         .handler = cmd_seal_create,
-        .connects = true,
     },
     {
         .name = "seal list",
@@ -498,7 +497,6 @@ const admin_command admin_commands[] = {
         .summary = "list the seal slots: label, initialised, user PIN set, locked",
         .help = "Lists every seal slot of the appliance with its label and state.",
         .handler = cmd_seal_list,
-        .connects = true,
     },
     {
         .name = "help",
@@ -506,7 +504,6 @@ const admin_command admin_commands[] = {
         .summary = "show the commands, or the help of one",
         .help = "",
         .handler = admin_cmd_help,
-        .connects = false,
     },
 };
 

@@ -132,7 +132,7 @@ int main(int argc, char **argv)
             printf("sigil-admin %s\n", SIGIL_VERSION);
             return ADMIN_EXIT_OK;
         } else {
-            admin_report_usage(&ctx, "unknown option '%s'", a);
+            admin_report_usage(&ctx, "unknown option '%.*s'", (int)strcspn(a, "="), a);
             return ADMIN_EXIT_USAGE;
         }
     }
