@@ -59,6 +59,9 @@ typedef enum {
     X(DESTROY_OBJECT, 0x0022)    \
     X(CREATE_OBJECT, 0x0023)     \
     X(SET_OBJECT, 0x0024)        \
+    X(POLICY_SET, 0x0025)        \
+    X(POLICY_GET, 0x0026)        \
+    X(SEAL_STATE, 0x0027)        \
     X(SIGN, 0x0030)              \
     X(RANDOM, 0x0040)
 
@@ -104,6 +107,14 @@ typedef enum {
 #define SIGIL_TOKEN_SO_PIN_LOCKED 0x08u
 #define SIGIL_TOKEN_USER_PIN_COUNT_LOW 0x10u
 #define SIGIL_TOKEN_SO_PIN_COUNT_LOW 0x20u
+
+/* Seal authorisation policy (POLICY_SET / POLICY_GET). */
+#define SIGIL_POLICY_SESSION 0u       /* login activates the seal, within budgets */
+#define SIGIL_POLICY_PER_SIGNATURE 1u /* each signature needs a context-specific login */
+#define SIGIL_SEAL_ACTIVE 1u
+#define SIGIL_SEAL_SUSPENDED 2u
+#define SIGIL_SEAL_REVOKED 3u
+#define SIGIL_MECH_BIT(m) (1u << (m)) /* allowed-mechanism mask; 0 allows all */
 
 /* SET_OBJECT: which fields to change. */
 #define SIGIL_SET_LABEL 0x01u

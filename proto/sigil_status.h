@@ -45,7 +45,12 @@
     X(OBJECT_LIMIT, 35, "too many objects in this seal slot")                             \
     X(KEY_FUNCTION_NOT_PERMITTED, 36, "key may not be used for this operation")            \
     X(AUDIT_FAILURE, 37, "audit trail cannot be written: the device refuses service (fail closed)") \
-    X(SLOT_IN_USE, 38, "an application is logged in to this seal slot")
+    X(SLOT_IN_USE, 38, "an application is logged in to this seal slot")                    \
+    X(SEAL_SUSPENDED, 39, "seal suspended: it signs again once an administrator resumes it") \
+    X(SEAL_REVOKED, 40, "seal revoked: its key is destroyed")                                \
+    X(OUTSIDE_VALIDITY, 41, "seal used outside its validity window")                         \
+    X(MECHANISM_NOT_ALLOWED, 42, "mechanism not allowed by the seal's policy")               \
+    X(ZEROIZED, 43, "device zeroised: it holds no keys and serves nothing")
 
 typedef enum {
 #define SIGIL_STATUS_ENUM(name, num, msg) SIGIL_ST_##name = num,

@@ -26,7 +26,7 @@ sigil_status fw_appctx_join(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t tok
             st = SIGIL_ST_NO_MEMORY;
             goto out;
         }
-        c->login = calloc(fw->cfg.slot_count, 1);
+        c->login = calloc(fw->cfg.slot_count, sizeof(fw_login));
         if (c->login == NULL) {
             free(c);
             st = SIGIL_ST_NO_MEMORY;
@@ -69,7 +69,7 @@ uint8_t fw_login_state(sigil_fw *fw, const sigil_fw_conn *conn, uint32_t slot)
     uint8_t s = SIGIL_LOGIN_NONE;
     mtx_lock(&fw->lock);
     if (conn->ctx != NULL && slot < fw->cfg.slot_count)
-        s = conn->ctx->login[slot];
+        s = conn->ctx->login[slot].state;
     mtx_unlock(&fw->lock);
     return s;
 }
@@ -77,9 +77,50 @@ uint8_t fw_login_state(sigil_fw *fw, const sigil_fw_conn *conn, uint32_t slot)
 void fw_login_set(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot, uint8_t state)
 {
     mtx_lock(&fw->lock);
-    if (conn->ctx != NULL && slot < fw->cfg.slot_count)
-        conn->ctx->login[slot] = state;
+    if (conn->ctx != NULL && slot < fw->cfg.slot_count) {
+        fw_login *l = &conn->ctx->login[slot];
+        l->state = state;
+        l->since_ms = fw->plat->ops->monotonic_ms(fw->plat);
+        l->sigs = 0;
+        l->grants = 0;
+    }
     mtx_unlock(&fw->lock);
+}
+
+void fw_login_grant(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot)
+{
+    mtx_lock(&fw->lock);
+    if (conn->ctx != NULL && slot < fw->cfg.slot_count && conn->ctx->login[slot].grants < UINT32_MAX)
+        conn->ctx->login[slot].grants++;
+    mtx_unlock(&fw->lock);
+}
+
+sigil_status fw_login_authorise_sign(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot, const fw_policy *p)
+{
+    sigil_status st = SIGIL_ST_NOT_LOGGED_IN;
+    uint64_t now = fw->plat->ops->monotonic_ms(fw->plat);
+
+    mtx_lock(&fw->lock);
+    if (conn->ctx == NULL || slot >= fw->cfg.slot_count)
+        goto out;
+    fw_login *l = &conn->ctx->login[slot];
+    if (l->state != SIGIL_LOGIN_USER)
+        goto out;
+    if (p->mode == SIGIL_POLICY_PER_SIGNATURE) {
+        if (l->grants == 0)
+            goto out; /* no context-specific login for this signature */
+        l->grants--;
+    } else if ((p->max_sigs != 0 && l->sigs >= p->max_sigs) ||
+               (p->max_secs != 0 && now - l->since_ms >= (uint64_t)p->max_secs * 1000u)) {
+        /* The batch authorisation is spent: the application must log in again. */
+        memset(l, 0, sizeof(*l));
+        goto out;
+    }
+    l->sigs++;
+    st = SIGIL_ST_OK;
+out:
+    mtx_unlock(&fw->lock);
+    return st;
 }
 
 bool fw_admin_logged_in(sigil_fw *fw, const sigil_fw_conn *conn)
@@ -104,7 +145,7 @@ bool fw_slot_in_use(sigil_fw *fw, uint32_t slot)
     bool used = false;
     mtx_lock(&fw->lock);
     for (fw_appctx *c = fw->contexts; c != NULL && !used; c = c->next)
-        used = slot < fw->cfg.slot_count && c->login[slot] != SIGIL_LOGIN_NONE;
+        used = slot < fw->cfg.slot_count && c->login[slot].state != SIGIL_LOGIN_NONE;
     mtx_unlock(&fw->lock);
     return used;
 }

@@ -153,6 +153,8 @@ sigil_status fw_cmd_generate_keypair(sigil_fw *fw, fw_req *rq)
     mtx_lock(&t->lock);
     if (!t->initialised) {
         st = SIGIL_ST_TOKEN_NOT_INITIALIZED;
+    } else if (t->policy.state == SIGIL_SEAL_REVOKED) {
+        st = SIGIL_ST_SEAL_REVOKED; /* a revoked seal never gets a key again */
     } else {
         /* Both halves durable before the key pair is visible or acknowledged. */
         st = fw_keystore_save(fw, slot, privo, der, der_len);
@@ -162,6 +164,7 @@ sigil_status fw_cmd_generate_keypair(sigil_fw *fw, fw_req *rq)
     if (st == SIGIL_ST_OK) {
         fw_keystore_link_locked(t, privo);
         fw_keystore_link_locked(t, pubo);
+        fw_policy_apply_flags_locked(t);
         sigil_obj_record_write(out, &pubo->rec);
         sigil_obj_record_write(out, &privo->rec);
         rq->audit.handle = privo->rec.handle;

@@ -49,7 +49,6 @@ sigil_status fw_cmd_sign(sigil_fw *fw, fw_req *rq)
     sigil_status st;
     fw_object *o;
 
-    (void)conn;
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
     rq->audit.handle = handle;
@@ -63,6 +62,23 @@ sigil_status fw_cmd_sign(sigil_fw *fw, fw_req *rq)
     if (o == NULL)
         return SIGIL_ST_OBJECT_INVALID;
     st = params_for(o, mech, pss_hash, salt_len, &params);
+    if (st != SIGIL_ST_OK)
+        goto out;
+    /* Authorisation: the seal's policy, the application's login (its budget spent
+     * here), then the seal's usage counter (reserved in storage before it is spent). */
+    fw_token *t = &fw->tokens[slot];
+    fw_policy policy;
+    mtx_lock(&t->lock);
+    st = fw_policy_check_locked(fw, slot, mech);
+    policy = t->policy;
+    mtx_unlock(&t->lock);
+    if (st == SIGIL_ST_OK)
+        st = fw_login_authorise_sign(fw, conn, slot, &policy);
+    if (st == SIGIL_ST_OK) {
+        mtx_lock(&t->lock);
+        st = fw_policy_count_locked(fw, slot);
+        mtx_unlock(&t->lock);
+    }
     if (st != SIGIL_ST_OK)
         goto out;
     size_t cap = sigil_crypto_sig_len(o->key);

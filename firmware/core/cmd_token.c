@@ -32,6 +32,8 @@ static sigil_status token_create_locked(sigil_fw *fw, uint32_t slot, const char 
     for (size_t i = 0; i < sizeof(rnd); i++)
         snprintf(t->serial + 2 * i, 3, "%02x", rnd[i]);
     snprintf(t->label, sizeof(t->label), "%s", label);
+    fw_policy_default(&t->policy);
+    t->sig_count = t->sig_reserved = 0;
     t->initialised = true;
     st = fw_token_save_locked(fw, slot);
 out:
@@ -129,6 +131,7 @@ sigil_status fw_cmd_init_token(sigil_fw *fw, fw_req *rq)
         goto out;
     sigil_wipe(&t->user, sizeof(t->user));
     snprintf(t->label, sizeof(t->label), "%s", label);
+    fw_policy_default(&t->policy);
     st = fw_token_save_locked(fw, slot);
 out:
     mtx_unlock(&t->lock);
@@ -221,7 +224,9 @@ sigil_status fw_cmd_login(sigil_fw *fw, fw_req *rq)
     }
     cred = want == SIGIL_LOGIN_SO ? &t->so : &t->user;
     st = fw_cred_check(fw, cred, pin, n, save_token, &slot);
-    if (st == SIGIL_ST_OK)
+    if (st == SIGIL_ST_OK && type == SIGIL_USER_CONTEXT)
+        fw_login_grant(fw, conn, slot);
+    else if (st == SIGIL_ST_OK)
         fw_login_set(fw, conn, slot, want);
 out:
     mtx_unlock(&t->lock);

@@ -25,6 +25,9 @@ static const fw_command fw_commands[] = {
     {.opcode = SIGIL_OP_DESTROY_OBJECT, .fn = fw_cmd_destroy_object, .need = FW_NEED_SEAL_USER, .audit = true},
     {.opcode = SIGIL_OP_CREATE_OBJECT, .fn = fw_cmd_create_object, .need = FW_NEED_SEAL_USER, .audit = true},
     {.opcode = SIGIL_OP_SET_OBJECT, .fn = fw_cmd_set_object, .need = FW_NEED_SEAL_USER, .audit = true},
+    {.opcode = SIGIL_OP_POLICY_SET, .fn = fw_cmd_policy_set, .need = FW_NEED_ADMIN, .audit = true},
+    {.opcode = SIGIL_OP_POLICY_GET, .fn = fw_cmd_policy_get, .need = FW_NEED_READY},
+    {.opcode = SIGIL_OP_SEAL_STATE, .fn = fw_cmd_seal_state, .need = FW_NEED_ADMIN, .audit = true},
     {.opcode = SIGIL_OP_SIGN, .fn = fw_cmd_sign, .need = FW_NEED_SEAL_USER, .crypto = true, .audit = true},
     {.opcode = SIGIL_OP_RANDOM, .fn = fw_cmd_random, .need = FW_NEED_CONTEXT, .crypto = true},
 };

@@ -72,6 +72,30 @@ typedef struct fw_object {
     struct fw_object *next;
 } fw_object;
 
+/* ---- seal policy (policy.c) --------------------------------------------- */
+
+typedef struct {
+    uint8_t mode;           /* SIGIL_POLICY_SESSION / SIGIL_POLICY_PER_SIGNATURE */
+    uint8_t state;          /* SIGIL_SEAL_ACTIVE / SUSPENDED / REVOKED */
+    uint32_t max_sigs;      /* signatures per login; 0 = no bound */
+    uint32_t max_secs;      /* seconds a login lasts; 0 = no bound */
+    uint32_t mechs;         /* SIGIL_MECH_BIT mask of allowed mechanisms; 0 = all */
+    uint64_t not_before;    /* seconds since the epoch; 0 = open */
+    uint64_t not_after;
+} fw_policy;
+
+#define FW_SIG_RESERVE_BLOCK 4096u /* signatures reserved in storage per write */
+
+void fw_policy_default(fw_policy *p);
+void fw_policy_write(sigil_wr *w, const fw_policy *p);
+void fw_policy_read(sigil_rd *r, fw_policy *p);
+/* The seal-level part of a signature's authorisation: state, validity window,
+ * mechanism. Token lock held. */
+FW_WUR sigil_status fw_policy_check_locked(sigil_fw *fw, uint32_t slot, uint8_t mech);
+/* Counts one signature, reserving the next block of the counter in storage
+ * before it is spent. Token lock held. */
+FW_WUR sigil_status fw_policy_count_locked(sigil_fw *fw, uint32_t slot);
+
 /* ---- seal slots (token.c) ---------------------------------------------- */
 
 typedef struct {
@@ -81,6 +105,9 @@ typedef struct {
     char serial[FW_SERIAL_LEN + 1];
     fw_cred so;
     fw_cred user;
+    fw_policy policy;
+    uint64_t sig_count;        /* signatures made with this seal */
+    uint64_t sig_reserved;     /* persisted bound: sig_count never passes it unwritten */
     fw_object *objects;        /* list, newest first */
     uint32_t object_count;
     size_t record_bytes;       /* sum of the objects' record sizes */
@@ -88,12 +115,20 @@ typedef struct {
 
 /* ---- application contexts (appctx.c) ----------------------------------- */
 
+/* An application's login to one seal slot. */
+typedef struct {
+    uint8_t state;             /* SIGIL_LOGIN_NONE / USER / SO */
+    uint64_t since_ms;         /* monotonic time of the login */
+    uint32_t sigs;             /* signatures made under it */
+    uint32_t grants;           /* context-specific logins not yet used by a signature */
+} fw_login;
+
 typedef struct fw_appctx {
     uint8_t token[SIGIL_APP_TOKEN_LEN];
     uint32_t id;               /* the context's number in the audit trail */
     unsigned conns;            /* connections joined */
     bool admin;                /* appliance administrator logged in */
-    uint8_t *login;            /* per slot: SIGIL_LOGIN_NONE / USER / SO */
+    fw_login *login;           /* per slot */
     struct fw_appctx *next;
 } fw_appctx;
 
@@ -164,6 +199,10 @@ FW_WUR sigil_status fw_keystore_load_slot(sigil_fw *fw, uint32_t slot);
 void fw_keystore_free_list(fw_object *list);
 /* Destroys every object of a slot (storage and memory). Token lock held. */
 FW_WUR sigil_status fw_keystore_wipe_slot_locked(sigil_fw *fw, uint32_t slot);
+/* Destroys every private key of a slot (revocation). Token lock held. */
+FW_WUR sigil_status fw_keystore_destroy_private_locked(sigil_fw *fw, uint32_t slot);
+/* Sets CKA_ALWAYS_AUTHENTICATE on the slot's private keys from its policy. */
+void fw_policy_apply_flags_locked(fw_token *t);
 /* Rewrites an object's blob with a changed record, keeping its key material. */
 FW_WUR sigil_status fw_keystore_resave_locked(sigil_fw *fw, uint32_t slot, const fw_object *o,
                                               const sigil_obj_record *nr);
@@ -186,6 +225,13 @@ void fw_appctx_leave(sigil_fw *fw, sigil_fw_conn *conn);
 /* Login state of conn's context for slot (under fw->lock). */
 uint8_t fw_login_state(sigil_fw *fw, const sigil_fw_conn *conn, uint32_t slot);
 void fw_login_set(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot, uint8_t state);
+/* A context-specific login: one more signature authorised (per-signature policy). */
+void fw_login_grant(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot);
+/* The login part of a signature's authorisation: budgets of the session policy,
+ * or a context-specific login of the per-signature policy (consumed). A spent
+ * budget ends the login. */
+FW_WUR sigil_status fw_login_authorise_sign(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot,
+                                            const fw_policy *p);
 bool fw_admin_logged_in(sigil_fw *fw, const sigil_fw_conn *conn);
 void fw_admin_set(sigil_fw *fw, sigil_fw_conn *conn, bool on);
 uint32_t fw_ctx_id(sigil_fw *fw, const sigil_fw_conn *conn);
@@ -253,6 +299,9 @@ sigil_status fw_cmd_generate_keypair(sigil_fw *, fw_req *);
 sigil_status fw_cmd_destroy_object(sigil_fw *, fw_req *);
 sigil_status fw_cmd_sign(sigil_fw *, fw_req *);
 sigil_status fw_cmd_create_object(sigil_fw *, fw_req *);
+sigil_status fw_cmd_policy_set(sigil_fw *, fw_req *);
+sigil_status fw_cmd_policy_get(sigil_fw *, fw_req *);
+sigil_status fw_cmd_seal_state(sigil_fw *, fw_req *);
 sigil_status fw_cmd_set_object(sigil_fw *, fw_req *);
 sigil_status fw_cmd_random(sigil_fw *, fw_req *);
 

@@ -255,6 +255,25 @@ void fw_keystore_unlink_locked(fw_token *t, fw_object **pp)
     fw_object_put(o); /* freed when the last signer lets go */
 }
 
+sigil_status fw_keystore_destroy_private_locked(sigil_fw *fw, uint32_t slot)
+{
+    fw_token *t = &fw->tokens[slot];
+    char name[SIGIL_STORAGE_NAME_MAX];
+    fw_object **pp = &t->objects;
+
+    while (*pp != NULL) {
+        if ((*pp)->rec.obj_class != SIGIL_CLASS_PRIVATE_KEY) {
+            pp = &(*pp)->next;
+            continue;
+        }
+        fw_object_name(name, sizeof(name), slot, (*pp)->rec.handle);
+        if (fw->plat->ops->store_remove(fw->plat, name) != SIGIL_STORE_OK)
+            return SIGIL_ST_STORAGE_FAILURE;
+        fw_keystore_unlink_locked(t, pp);
+    }
+    return SIGIL_ST_OK;
+}
+
 fw_object *fw_keystore_get_private(sigil_fw *fw, uint32_t slot, uint32_t handle)
 {
     fw_token *t = &fw->tokens[slot];

@@ -7,7 +7,7 @@
 #include "fw_internal.h"
 #include "sigil_secmem.h"
 
-#define TOKEN_RECORD_VERSION 1u
+#define TOKEN_RECORD_VERSION 2u
 
 static void token_name(char *out, size_t cap, uint32_t slot)
 {
@@ -40,6 +40,8 @@ sigil_status fw_token_save_locked(sigil_fw *fw, uint32_t slot)
     sigil_wr_str(&w, t->serial);
     fw_cred_write(&w, &t->so);
     fw_cred_write(&w, &t->user);
+    fw_policy_write(&w, &t->policy);
+    sigil_wr_u64(&w, t->sig_reserved);
     st = sigil_wr_ok(&w) ? fw_sealed_write(fw, name, buf, w.len) : SIGIL_ST_GENERAL_ERROR;
     sigil_wipe(buf, sizeof(buf));
     return st;
@@ -69,12 +71,19 @@ static sigil_status token_load(sigil_fw *fw, uint32_t slot)
     sigil_rd_str(&r, t->serial, FW_SERIAL_LEN);
     fw_cred_read(&r, &t->so);
     fw_cred_read(&r, &t->user);
+    fw_policy_read(&r, &t->policy);
+    t->sig_reserved = sigil_rd_u64(&r);
+    /* Counts since the last reservation are unknown after a restart: take the bound. */
+    t->sig_count = t->sig_reserved;
     if (!sigil_rd_done(&r) || version != TOKEN_RECORD_VERSION || stored_slot != slot) {
         st = SIGIL_ST_INTEGRITY_FAILURE;
         goto out;
     }
     t->initialised = true;
     st = fw_keystore_load_slot(fw, slot);
+    if (st == SIGIL_ST_OK && t->policy.state == SIGIL_SEAL_REVOKED)
+        st = fw_keystore_destroy_private_locked(fw, slot); /* finish an interrupted revocation */
+    fw_policy_apply_flags_locked(t);
 out:
     sigil_wipe(buf, sizeof(buf));
     return st;

@@ -643,6 +643,8 @@ static void test_audit_fail_closed(void **state)
     uint8_t sig[512], d[32] = {1};
     size_t n;
     keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_OK);
+    /* The first signature reserves a block of the usage counter in storage. */
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OK);
     /* The next write is the SIGN record: it fails, so does the signature. */
     fake_platform_fail_write_after(t->plat, 1);
     assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_AUDIT_FAILURE);
@@ -813,6 +815,154 @@ static void test_object_budget(void **state)
     assert_int_equal(tfw_call(t, SIGIL_OP_OBJECT_LIST, w, NULL), SIGIL_ST_OK);
 }
 
+static sigil_status policy_set(tfw *t, uint8_t mode, uint32_t max_sigs, uint32_t max_secs, uint32_t mechs,
+                               uint64_t nb, uint64_t na)
+{
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    sigil_wr_u8(w, mode);
+    sigil_wr_u32(w, max_sigs);
+    sigil_wr_u32(w, max_secs);
+    sigil_wr_u32(w, mechs);
+    sigil_wr_u64(w, nb);
+    sigil_wr_u64(w, na);
+    return tfw_call(t, SIGIL_OP_POLICY_SET, w, NULL);
+}
+
+static sigil_status seal_state(tfw *t, uint8_t state)
+{
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    sigil_wr_u8(w, state);
+    return tfw_call(t, SIGIL_OP_SEAL_STATE, w, NULL);
+}
+
+static uint64_t sig_count(tfw *t)
+{
+    sigil_wr *w = body();
+    sigil_rd r;
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_POLICY_GET, w, &r), SIGIL_ST_OK);
+    for (int i = 0; i < 2; i++)
+        (void)sigil_rd_u8(&r);
+    for (int i = 0; i < 3; i++)
+        (void)sigil_rd_u32(&r);
+    (void)sigil_rd_u64(&r);
+    (void)sigil_rd_u64(&r);
+    uint64_t n = sigil_rd_u64(&r);
+    assert_true(sigil_rd_done(&r));
+    return n;
+}
+
+static void test_policy_session_budget(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record pub, priv;
+    uint8_t sig[512], d[32] = {5};
+    size_t n;
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_OK);
+    assert_int_equal(policy_set(t, SIGIL_POLICY_SESSION, 3, 0, 0, 0, 0), SIGIL_ST_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OK);
+    /* Budget spent: refused, and the login is over. */
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_NOT_LOGGED_IN);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OK);
+    /* Time budget. */
+    assert_int_equal(policy_set(t, SIGIL_POLICY_SESSION, 0, 10, 0, 0, 0), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OK);
+    fake_platform_advance_ms(t->plat, 10001);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_NOT_LOGGED_IN);
+    /* The counter survives restarts and never goes back. */
+    uint64_t before = sig_count(t);
+    assert_int_equal(before, 5);
+    restart(t);
+    assert_true(sig_count(t) >= before);
+}
+
+static void test_policy_per_signature(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record pub, priv, got;
+    uint8_t sig[512], d[32] = {6};
+    size_t n;
+    sigil_rd r;
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_OK);
+    assert_int_equal(policy_set(t, SIGIL_POLICY_PER_SIGNATURE, 0, 0, 0, 0, 0), SIGIL_ST_OK);
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_OBJECT_LIST, w, &r), SIGIL_ST_OK);
+    uint32_t count = sigil_rd_u32(&r);
+    for (uint32_t i = 0; i < count; i++) {
+        sigil_obj_record_read(&r, &got);
+        if (got.obj_class == SIGIL_CLASS_PRIVATE_KEY)
+            assert_true(got.flags & SIGIL_OBJ_ALWAYS_AUTH);
+    }
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_NOT_LOGGED_IN);
+    assert_int_equal(login(t, 0, SIGIL_USER_CONTEXT, "wrong-pin"), SIGIL_ST_PIN_INCORRECT);
+    assert_int_equal(login(t, 0, SIGIL_USER_CONTEXT, USER_PIN), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OK);
+    assert_true(ec_verify(&pub, d, sig, n));
+    /* One context login, one signature. */
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_NOT_LOGGED_IN);
+}
+
+static void test_policy_mechanism_and_window(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record pub, priv;
+    uint8_t sig[512], d[32] = {7};
+    size_t n;
+    keygen(t, SIGIL_KEYTYPE_RSA, 2048, &pub, &priv, SIGIL_ST_OK);
+    assert_int_equal(policy_set(t, SIGIL_POLICY_SESSION, 0, 0, SIGIL_MECH_BIT(SIGIL_MECH_RSA_PSS), 0, 0), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_RSA_PKCS, d, 32, sig, &n), SIGIL_ST_MECHANISM_NOT_ALLOWED);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_RSA_PSS, d, 32, sig, &n), SIGIL_ST_OK);
+    /* The fake clock stands at 1700000000. */
+    assert_int_equal(policy_set(t, SIGIL_POLICY_SESSION, 0, 0, 0, 1700000100, 1800000000), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_RSA_PKCS, d, 32, sig, &n), SIGIL_ST_OUTSIDE_VALIDITY);
+    fake_platform_advance_ms(t->plat, 200000);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_RSA_PKCS, d, 32, sig, &n), SIGIL_ST_OK);
+    assert_int_equal(policy_set(t, SIGIL_POLICY_SESSION, 0, 0, 0, 1800000000, 1700000000), SIGIL_ST_BAD_ARGUMENT);
+    /* Only the administrator sets policy. */
+    assert_int_equal(tfw_call(t, SIGIL_OP_ADMIN_LOGOUT, NULL, NULL), SIGIL_ST_OK);
+    assert_int_equal(policy_set(t, SIGIL_POLICY_SESSION, 0, 0, 0, 0, 0), SIGIL_ST_NOT_LOGGED_IN);
+    assert_int_equal(seal_state(t, SIGIL_SEAL_SUSPENDED), SIGIL_ST_NOT_LOGGED_IN);
+}
+
+static void test_seal_suspend_and_revoke(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record pub, priv;
+    uint8_t sig[512], d[32] = {8};
+    size_t n;
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_OK);
+    assert_int_equal(seal_state(t, SIGIL_SEAL_SUSPENDED), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_SEAL_SUSPENDED);
+    restart(t);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_SEAL_SUSPENDED);
+    sigil_wr *w = body();
+    wr_pin(w, ADMIN_PIN);
+    assert_int_equal(tfw_call(t, SIGIL_OP_ADMIN_LOGIN, w, NULL), SIGIL_ST_OK);
+    assert_int_equal(seal_state(t, SIGIL_SEAL_ACTIVE), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OK);
+    /* Revocation destroys the key, for good. */
+    char name[64];
+    snprintf(name, sizeof(name), "obj-0000-%08x", priv.handle);
+    size_t len;
+    assert_non_null(fake_platform_blob(t->plat, name, &len));
+    assert_int_equal(seal_state(t, SIGIL_SEAL_REVOKED), SIGIL_ST_OK);
+    assert_null(fake_platform_blob(t->plat, name, &len));
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OBJECT_INVALID);
+    assert_int_equal(seal_state(t, SIGIL_SEAL_ACTIVE), SIGIL_ST_SEAL_REVOKED);
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_SEAL_REVOKED);
+    restart(t);
+    w = body();
+    wr_pin(w, ADMIN_PIN);
+    assert_int_equal(tfw_call(t, SIGIL_OP_ADMIN_LOGIN, w, NULL), SIGIL_ST_OK);
+    assert_int_equal(seal_state(t, SIGIL_SEAL_ACTIVE), SIGIL_ST_SEAL_REVOKED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -829,6 +979,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_init_token_and_seal_slots, setup, teardown),
         cmocka_unit_test_setup_teardown(test_objects_create_and_set, setup, teardown),
         cmocka_unit_test_setup_teardown(test_object_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_policy_session_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_policy_per_signature, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_policy_mechanism_and_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seal_suspend_and_revoke, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_every_signature, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_fail_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_torn_tail_reported, setup, teardown),
