@@ -7,6 +7,10 @@
  *        u32 ctx | u32 handle | u32 mech | bytes(96) data
  * hash = SHA-256(previous record's hash | u32 body_len | body); the first
  * record's previous hash is 32 zero bytes.
+ *
+ * A CHECKPOINT record's data is an ECDSA P-256 signature r||s by the device's
+ * audit key over SHA-256(SIGIL_AUDIT_CHECKPOINT_LABEL | u64 seq | hash of the
+ * record before it), seq being the checkpoint's own sequence number.
  */
 #ifndef SIGIL_AUDIT_H
 #define SIGIL_AUDIT_H
@@ -18,6 +22,7 @@
 #define SIGIL_AUDIT_DATA_MAX 96u
 #define SIGIL_AUDIT_HASH_LEN 32u
 #define SIGIL_AUDIT_NO_SLOT 0xFFFFFFFFu
+#define SIGIL_AUDIT_CHECKPOINT_LABEL "SIGIL-AUDIT-CHECKPOINT-V1"
 #define SIGIL_AUDIT_BODY_MAX (8u + 8u + 2u + 2u + 4u * 5u + 4u + SIGIL_AUDIT_DATA_MAX)
 #define SIGIL_AUDIT_RECORD_MAX (4u + SIGIL_AUDIT_BODY_MAX + SIGIL_AUDIT_HASH_LEN)
 
@@ -27,7 +32,9 @@
     X(DEVICE_START, 0x8001)              \
     X(TORN_TAIL, 0x8002)                 \
     X(REFUSED_BLOB, 0x8003)              \
-    X(SELF_TEST_FAILED, 0x8004)
+    X(SELF_TEST_FAILED, 0x8004)          \
+    X(CHECKPOINT, 0x8005)                \
+    X(TAMPER, 0x8006)
 
 typedef enum {
 #define SIGIL_AUDIT_EV_ENUM(name, num) SIGIL_AUDIT_EV_##name = num,

@@ -46,6 +46,8 @@ typedef enum {
     X(APPLIANCE_INIT, 0x0003)    \
     X(ADMIN_LOGIN, 0x0004)       \
     X(ADMIN_LOGOUT, 0x0005)      \
+    X(CRED_SET, 0x0006)          \
+    X(AUDITOR_LOGIN, 0x0007)     \
     X(SLOT_LIST, 0x0010)         \
     X(TOKEN_INFO, 0x0011)        \
     X(INIT_TOKEN, 0x0012)        \
@@ -63,7 +65,12 @@ typedef enum {
     X(POLICY_GET, 0x0026)        \
     X(SEAL_STATE, 0x0027)        \
     X(SIGN, 0x0030)              \
-    X(RANDOM, 0x0040)
+    X(RANDOM, 0x0040)            \
+    X(DEVICE_KEYS, 0x0050)       \
+    X(AUDIT_READ, 0x0060)        \
+    X(AUDIT_CHECKPOINT, 0x0061)  \
+    X(ATTEST, 0x0062)            \
+    X(ZEROIZE, 0x0070)
 
 typedef enum {
 #define SIGIL_OPCODE_ENUM(name, num) SIGIL_OP_##name = num,

@@ -123,20 +123,19 @@ out:
     return st;
 }
 
-bool fw_admin_logged_in(sigil_fw *fw, const sigil_fw_conn *conn)
+uint8_t fw_appliance_role(sigil_fw *fw, const sigil_fw_conn *conn)
 {
-    bool on;
     mtx_lock(&fw->lock);
-    on = conn->ctx != NULL && conn->ctx->admin;
+    uint8_t role = conn->ctx != NULL ? conn->ctx->role : SIGIL_AUDIT_ROLE_NONE;
     mtx_unlock(&fw->lock);
-    return on;
+    return role;
 }
 
-void fw_admin_set(sigil_fw *fw, sigil_fw_conn *conn, bool on)
+void fw_appliance_role_set(sigil_fw *fw, sigil_fw_conn *conn, uint8_t role)
 {
     mtx_lock(&fw->lock);
     if (conn->ctx != NULL)
-        conn->ctx->admin = on;
+        conn->ctx->role = role;
     mtx_unlock(&fw->lock);
 }
 

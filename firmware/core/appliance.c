@@ -6,7 +6,7 @@
 #include "sigil_secmem.h"
 
 #define APPLIANCE_NAME "appliance"
-#define APPLIANCE_RECORD_VERSION 1u
+#define APPLIANCE_RECORD_VERSION 2u
 
 sigil_status fw_appliance_save_locked(sigil_fw *fw)
 {
@@ -18,6 +18,7 @@ sigil_status fw_appliance_save_locked(sigil_fw *fw)
     sigil_wr_u32(&w, APPLIANCE_RECORD_VERSION);
     sigil_wr_u8(&w, fw->initialised ? 1 : 0);
     fw_cred_write(&w, &fw->admin);
+    fw_cred_write(&w, &fw->auditor);
     sigil_wr_u32(&w, fw->next_handle);
     sigil_wr_u32(&w, fw->cfg.slot_count);
     st = sigil_wr_ok(&w) ? fw_sealed_write(fw, APPLIANCE_NAME, buf, w.len) : SIGIL_ST_GENERAL_ERROR;
@@ -44,6 +45,7 @@ sigil_status fw_appliance_load(sigil_fw *fw)
     uint32_t version = sigil_rd_u32(&r);
     fw->initialised = sigil_rd_u8(&r) != 0;
     fw_cred_read(&r, &fw->admin);
+    fw_cred_read(&r, &fw->auditor);
     fw->next_handle = sigil_rd_u32(&r);
     uint32_t slots = sigil_rd_u32(&r);
     if (!sigil_rd_done(&r) || version != APPLIANCE_RECORD_VERSION || fw->next_handle == 0 ||

@@ -27,7 +27,31 @@ static sigil_status chain(fw_audit *a, const uint8_t *enc, size_t len, uint8_t o
     return sigil_crypto_sha256(buf, SIGIL_AUDIT_HASH_LEN + len, out);
 }
 
-/* Queues one record (lock held). Returns its sequence number in *seq. */
+static sigil_status queue_locked(sigil_fw *fw, sigil_audit_rec *r, uint64_t *seq);
+
+/* Queues a checkpoint: the device's audit key signs the chain so far (lock held). */
+static sigil_status queue_checkpoint_locked(sigil_fw *fw, uint64_t *seq)
+{
+    fw_audit *a = &fw->audit;
+    uint8_t msg[sizeof(SIGIL_AUDIT_CHECKPOINT_LABEL) - 1 + 8 + SIGIL_AUDIT_HASH_LEN];
+    size_t l = sizeof(SIGIL_AUDIT_CHECKPOINT_LABEL) - 1;
+    sigil_audit_rec r = {.event = SIGIL_AUDIT_EV_CHECKPOINT, .role = SIGIL_AUDIT_ROLE_DEVICE,
+                         .slot = SIGIL_AUDIT_NO_SLOT, .data_len = 64};
+
+    if (fw->audit_key == NULL)
+        return SIGIL_ST_GENERAL_ERROR;
+    memcpy(msg, SIGIL_AUDIT_CHECKPOINT_LABEL, l);
+    for (int i = 0; i < 8; i++)
+        msg[l + (size_t)i] = (uint8_t)(a->next_seq >> (56 - 8 * i));
+    memcpy(msg + l + 8, a->head, SIGIL_AUDIT_HASH_LEN);
+    sigil_status st = fw_devkey_sign(fw->audit_key, msg, sizeof(msg), r.data);
+    if (st != SIGIL_ST_OK)
+        return st;
+    return queue_locked(fw, &r, seq);
+}
+
+/* Queues one record (lock held), and a checkpoint after every
+ * FW_AUDIT_CHECKPOINT_EVERY records. Returns the record's sequence number in *seq. */
 static sigil_status queue_locked(sigil_fw *fw, sigil_audit_rec *r, uint64_t *seq)
 {
     fw_audit *a = &fw->audit;
@@ -60,6 +84,11 @@ static sigil_status queue_locked(sigil_fw *fw, sigil_audit_rec *r, uint64_t *seq
     a->pending_len += n;
     memcpy(a->head, hash, SIGIL_AUDIT_HASH_LEN);
     *seq = a->next_seq++;
+    if (r->event != SIGIL_AUDIT_EV_CHECKPOINT && fw->audit_key != NULL &&
+        a->next_seq % FW_AUDIT_CHECKPOINT_EVERY == 0) {
+        uint64_t cseq;
+        return queue_checkpoint_locked(fw, &cseq);
+    }
     return SIGIL_ST_OK;
 }
 
@@ -111,6 +140,34 @@ sigil_status fw_audit_write(sigil_fw *fw, sigil_audit_rec *r)
         st = wait_durable_locked(fw, seq);
     mtx_unlock(&a->lock);
     return st;
+}
+
+sigil_status fw_audit_checkpoint(sigil_fw *fw, uint64_t *seq)
+{
+    fw_audit *a = &fw->audit;
+    sigil_status st;
+    mtx_lock(&a->lock);
+    st = a->failed ? SIGIL_ST_AUDIT_FAILURE : queue_checkpoint_locked(fw, seq);
+    if (st == SIGIL_ST_OK)
+        st = wait_durable_locked(fw, *seq);
+    mtx_unlock(&a->lock);
+    return st;
+}
+
+sigil_status fw_audit_read(sigil_fw *fw, uint64_t off, uint8_t *buf, size_t cap, size_t *len, uint64_t *total)
+{
+    fw_audit *a = &fw->audit;
+    mtx_lock(&a->lock);
+    uint64_t durable = a->log_size;
+    mtx_unlock(&a->lock);
+    *len = 0;
+    *total = durable;
+    if (off >= durable)
+        return SIGIL_ST_OK;
+    if (cap > durable - off)
+        cap = (size_t)(durable - off);
+    int rc = fw->plat->ops->log_read(fw->plat, "audit.log", off, buf, cap, len);
+    return rc == SIGIL_STORE_OK ? SIGIL_ST_OK : SIGIL_ST_STORAGE_FAILURE;
 }
 
 bool fw_audit_ok(sigil_fw *fw)

@@ -53,7 +53,7 @@ sigil_status fw_cmd_info(sigil_fw *fw, fw_req *rq)
     sigil_wr_u8(out, fw->self_test_ok ? 1 : 0);
     sigil_wr_u32(out, fw->cfg.slot_count);
     sigil_wr_u32(out, used);
-    sigil_wr_u8(out, fw_admin_logged_in(fw, conn) ? 1 : 0);
+    sigil_wr_u8(out, fw_appliance_role(fw, conn));
     return SIGIL_ST_OK;
 }
 
@@ -97,40 +97,77 @@ static sigil_status save_appliance(sigil_fw *fw, void *ctx)
     return fw_appliance_save_locked(fw);
 }
 
-sigil_status fw_cmd_admin_login(sigil_fw *fw, fw_req *rq)
+/* Administrator or auditor login: one appliance role per context at a time. */
+static sigil_status role_login(sigil_fw *fw, fw_req *rq, uint8_t role)
 {
-    sigil_fw_conn *conn = rq->conn;
-    sigil_rd *in = rq->in;
-    sigil_wr *out = rq->out;
     size_t n = 0;
-    const uint8_t *pin = sigil_rd_bytes(in, SIGIL_PIN_MAX_LEN, &n);
+    const uint8_t *pin = sigil_rd_bytes(rq->in, SIGIL_PIN_MAX_LEN, &n);
     sigil_status st;
 
-    (void)out;
-    if (!sigil_rd_done(in))
+    if (!sigil_rd_done(rq->in))
         return SIGIL_ST_BAD_FRAME;
-    if (fw_admin_logged_in(fw, conn))
+    uint8_t now = fw_appliance_role(fw, rq->conn);
+    if (now == role)
         return SIGIL_ST_ALREADY_LOGGED_IN;
+    if (now != SIGIL_AUDIT_ROLE_NONE)
+        return SIGIL_ST_ANOTHER_USER_LOGGED_IN;
     mtx_lock(&fw->lock);
-    st = fw_cred_check(fw, &fw->admin, pin, n, save_appliance, NULL);
-    if (st == SIGIL_ST_OK && conn->ctx != NULL)
-        conn->ctx->admin = true;
+    fw_cred *cred = role == SIGIL_AUDIT_ROLE_ADMIN ? &fw->admin : &fw->auditor;
+    st = fw_cred_check(fw, cred, pin, n, save_appliance, NULL);
+    if (st == SIGIL_ST_OK && rq->conn->ctx != NULL)
+        rq->conn->ctx->role = role;
     mtx_unlock(&fw->lock);
     return st;
 }
 
+sigil_status fw_cmd_admin_login(sigil_fw *fw, fw_req *rq)
+{
+    return role_login(fw, rq, SIGIL_AUDIT_ROLE_ADMIN);
+}
+
+sigil_status fw_cmd_auditor_login(sigil_fw *fw, fw_req *rq)
+{
+    return role_login(fw, rq, SIGIL_AUDIT_ROLE_AUDITOR);
+}
+
 sigil_status fw_cmd_admin_logout(sigil_fw *fw, fw_req *rq)
 {
-    sigil_fw_conn *conn = rq->conn;
-    sigil_rd *in = rq->in;
-    sigil_wr *out = rq->out;
-    (void)out;
-    if (!sigil_rd_done(in))
+    if (!sigil_rd_done(rq->in))
         return SIGIL_ST_BAD_FRAME;
-    if (!fw_admin_logged_in(fw, conn))
+    if (fw_appliance_role(fw, rq->conn) == SIGIL_AUDIT_ROLE_NONE)
         return SIGIL_ST_NOT_LOGGED_IN;
-    fw_admin_set(fw, conn, false);
+    fw_appliance_role_set(fw, rq->conn, SIGIL_AUDIT_ROLE_NONE);
     return SIGIL_ST_OK;
+}
+
+/* The administrator sets its own PIN or the auditor's. */
+sigil_status fw_cmd_cred_set(sigil_fw *fw, fw_req *rq)
+{
+    size_t n = 0;
+    uint8_t role = sigil_rd_u8(rq->in);
+    const uint8_t *pin = sigil_rd_bytes(rq->in, SIGIL_PIN_MAX_LEN, &n);
+    sigil_status st;
+    fw_cred fresh;
+
+    if (!sigil_rd_done(rq->in))
+        return SIGIL_ST_BAD_FRAME;
+    if (role != SIGIL_AUDIT_ROLE_ADMIN && role != SIGIL_AUDIT_ROLE_AUDITOR)
+        return SIGIL_ST_USER_TYPE_INVALID;
+    rq->audit.mech = role;
+    st = fw_cred_make(&fresh, pin, n, fw->cfg.kdf_iterations, fw->cfg.max_pin_tries);
+    if (st != SIGIL_ST_OK)
+        return st;
+    mtx_lock(&fw->lock);
+    fw_cred *cred = role == SIGIL_AUDIT_ROLE_ADMIN ? &fw->admin : &fw->auditor;
+    fw_cred old = *cred;
+    *cred = fresh;
+    st = fw_appliance_save_locked(fw);
+    if (st != SIGIL_ST_OK)
+        *cred = old;
+    mtx_unlock(&fw->lock);
+    sigil_wipe(&old, sizeof(old));
+    sigil_wipe(&fresh, sizeof(fresh));
+    return st;
 }
 
 sigil_status fw_cmd_random(sigil_fw *fw, fw_req *rq)

@@ -12,6 +12,8 @@ static const fw_command fw_commands[] = {
     {.opcode = SIGIL_OP_APPLIANCE_INIT, .fn = fw_cmd_appliance_init, .need = FW_NEED_FRESH, .crypto = true, .audit = true},
     {.opcode = SIGIL_OP_ADMIN_LOGIN, .fn = fw_cmd_admin_login, .need = FW_NEED_READY, .audit = true},
     {.opcode = SIGIL_OP_ADMIN_LOGOUT, .fn = fw_cmd_admin_logout, .need = FW_NEED_CONTEXT, .audit = true},
+    {.opcode = SIGIL_OP_CRED_SET, .fn = fw_cmd_cred_set, .need = FW_NEED_ADMIN, .crypto = true, .audit = true},
+    {.opcode = SIGIL_OP_AUDITOR_LOGIN, .fn = fw_cmd_auditor_login, .need = FW_NEED_READY, .audit = true},
     {.opcode = SIGIL_OP_SLOT_LIST, .fn = fw_cmd_slot_list, .need = FW_NEED_CONTEXT},
     {.opcode = SIGIL_OP_TOKEN_INFO, .fn = fw_cmd_token_info, .need = FW_NEED_CONTEXT},
     {.opcode = SIGIL_OP_INIT_TOKEN, .fn = fw_cmd_init_token, .need = FW_NEED_READY, .crypto = true, .audit = true},
@@ -29,6 +31,11 @@ static const fw_command fw_commands[] = {
     {.opcode = SIGIL_OP_POLICY_GET, .fn = fw_cmd_policy_get, .need = FW_NEED_READY},
     {.opcode = SIGIL_OP_SEAL_STATE, .fn = fw_cmd_seal_state, .need = FW_NEED_ADMIN, .audit = true},
     {.opcode = SIGIL_OP_SIGN, .fn = fw_cmd_sign, .need = FW_NEED_SEAL_USER, .crypto = true, .audit = true},
+    {.opcode = SIGIL_OP_DEVICE_KEYS, .fn = fw_cmd_device_keys, .need = FW_NEED_CONTEXT},
+    {.opcode = SIGIL_OP_AUDIT_READ, .fn = fw_cmd_audit_read, .need = FW_NEED_AUDITOR},
+    {.opcode = SIGIL_OP_AUDIT_CHECKPOINT, .fn = fw_cmd_audit_checkpoint, .need = FW_NEED_AUDITOR, .crypto = true, .audit = true},
+    {.opcode = SIGIL_OP_ATTEST, .fn = fw_cmd_attest, .need = FW_NEED_READY, .crypto = true},
+    {.opcode = SIGIL_OP_ZEROIZE, .fn = fw_cmd_zeroize, .need = FW_NEED_ADMIN, .audit = true},
     {.opcode = SIGIL_OP_RANDOM, .fn = fw_cmd_random, .need = FW_NEED_CONTEXT, .crypto = true},
 };
 

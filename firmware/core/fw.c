@@ -88,6 +88,10 @@ sigil_status sigil_fw_open(const sigil_platform *plat, const sigil_fw_config *cf
     st = fw_tokens_load(fw);
     if (st != SIGIL_ST_OK)
         goto out;
+    what = "device keys unreadable or cannot be made";
+    st = fw_devkeys_load(fw);
+    if (st != SIGIL_ST_OK)
+        goto out;
     {
         char why[256] = "";
         st = fw_audit_open(fw, why, sizeof(why));
@@ -125,6 +129,7 @@ void sigil_fw_close(sigil_fw *fw)
     if (fw == NULL)
         return;
     fw_tokens_free(fw);
+    fw_devkeys_free(fw);
     if (fw->audit_opened)
         fw_audit_close(fw);
     while (fw->contexts != NULL) {

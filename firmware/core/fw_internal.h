@@ -127,7 +127,7 @@ typedef struct fw_appctx {
     uint8_t token[SIGIL_APP_TOKEN_LEN];
     uint32_t id;               /* the context's number in the audit trail */
     unsigned conns;            /* connections joined */
-    bool admin;                /* appliance administrator logged in */
+    uint8_t role;              /* appliance role logged in: SIGIL_AUDIT_ROLE_NONE / ADMIN / AUDITOR */
     fw_login *login;           /* per slot */
     struct fw_appctx *next;
 } fw_appctx;
@@ -161,6 +161,18 @@ FW_WUR sigil_status fw_audit_device_event(sigil_fw *fw, uint16_t event, uint32_t
                                           const void *data, size_t data_len);
 bool fw_audit_ok(sigil_fw *fw);
 
+/* devkeys.c */
+FW_WUR sigil_status fw_devkeys_load(sigil_fw *fw);
+void fw_devkeys_free(sigil_fw *fw);
+FW_WUR sigil_status fw_devkey_sign(sigil_crypto_key *key, const uint8_t *msg, size_t len, uint8_t out[64]);
+
+#define FW_AUDIT_CHECKPOINT_EVERY 1024u
+/* Writes a signed checkpoint now and waits for it to be durable; *seq is its number. */
+FW_WUR sigil_status fw_audit_checkpoint(sigil_fw *fw, uint64_t *seq);
+/* Copies durable trail bytes from off; *total is the durable size. */
+FW_WUR sigil_status fw_audit_read(sigil_fw *fw, uint64_t off, uint8_t *buf, size_t cap, size_t *len,
+                                  uint64_t *total);
+
 /* ---- the device ---------------------------------------------------------- */
 
 struct sigil_fw {
@@ -172,6 +184,7 @@ struct sigil_fw {
     mtx_t lock;                /* appliance record and the context list */
     bool initialised;
     fw_cred admin;
+    fw_cred auditor;
     uint32_t next_handle;
     fw_appctx *contexts;
 
@@ -179,6 +192,11 @@ struct sigil_fw {
     uint32_t refused_blobs;    /* stored objects refused at start-up (integrity) */
     fw_audit audit;
     bool audit_opened;
+    sigil_crypto_key *audit_key;   /* signs audit checkpoints */
+    sigil_crypto_key *attest_key;  /* signs key attestations */
+    sigil_crypto_pub audit_pub, attest_pub;
+    char serial[17];               /* device serial, from the attestation key */
+    atomic_bool zeroized;          /* after ZEROIZE or a tamper signal: serves nothing */
     atomic_uint next_ctx_id;   /* numbers application contexts in the audit trail */
 };
 
@@ -232,8 +250,9 @@ void fw_login_grant(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot);
  * budget ends the login. */
 FW_WUR sigil_status fw_login_authorise_sign(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot,
                                             const fw_policy *p);
-bool fw_admin_logged_in(sigil_fw *fw, const sigil_fw_conn *conn);
-void fw_admin_set(sigil_fw *fw, sigil_fw_conn *conn, bool on);
+/* The appliance role (administrator or auditor) logged in on conn's context. */
+uint8_t fw_appliance_role(sigil_fw *fw, const sigil_fw_conn *conn);
+void fw_appliance_role_set(sigil_fw *fw, sigil_fw_conn *conn, uint8_t role);
 uint32_t fw_ctx_id(sigil_fw *fw, const sigil_fw_conn *conn);
 /* True when any context is logged in to slot. */
 bool fw_slot_in_use(sigil_fw *fw, uint32_t slot);
@@ -266,6 +285,7 @@ typedef enum {
     FW_NEED_FRESH,     /* handshake done, appliance not initialised */
     FW_NEED_READY,     /* handshake done, appliance initialised */
     FW_NEED_ADMIN,     /* appliance administrator */
+    FW_NEED_AUDITOR,   /* auditor */
     FW_NEED_SEAL_SO,   /* SO of the slot named by the first field */
     FW_NEED_SEAL_USER, /* user of the slot named by the first field */
 } fw_need;
@@ -286,6 +306,8 @@ sigil_status fw_cmd_info(sigil_fw *, fw_req *);
 sigil_status fw_cmd_appliance_init(sigil_fw *, fw_req *);
 sigil_status fw_cmd_admin_login(sigil_fw *, fw_req *);
 sigil_status fw_cmd_admin_logout(sigil_fw *, fw_req *);
+sigil_status fw_cmd_auditor_login(sigil_fw *, fw_req *);
+sigil_status fw_cmd_cred_set(sigil_fw *, fw_req *);
 sigil_status fw_cmd_slot_list(sigil_fw *, fw_req *);
 sigil_status fw_cmd_token_info(sigil_fw *, fw_req *);
 sigil_status fw_cmd_init_token(sigil_fw *, fw_req *);
@@ -300,6 +322,13 @@ sigil_status fw_cmd_destroy_object(sigil_fw *, fw_req *);
 sigil_status fw_cmd_sign(sigil_fw *, fw_req *);
 sigil_status fw_cmd_create_object(sigil_fw *, fw_req *);
 sigil_status fw_cmd_policy_set(sigil_fw *, fw_req *);
+sigil_status fw_cmd_device_keys(sigil_fw *, fw_req *);
+sigil_status fw_cmd_audit_read(sigil_fw *, fw_req *);
+sigil_status fw_cmd_audit_checkpoint(sigil_fw *, fw_req *);
+sigil_status fw_cmd_attest(sigil_fw *, fw_req *);
+sigil_status fw_cmd_zeroize(sigil_fw *, fw_req *);
+/* Destroys all keys, records and the root secret after an audit record of event. */
+FW_WUR sigil_status fw_zeroize(sigil_fw *fw, uint16_t event);
 sigil_status fw_cmd_policy_get(sigil_fw *, fw_req *);
 sigil_status fw_cmd_seal_state(sigil_fw *, fw_req *);
 sigil_status fw_cmd_set_object(sigil_fw *, fw_req *);

@@ -42,6 +42,8 @@ static sigil_status check_need(sigil_fw *fw, sigil_fw_conn *conn, const fw_comma
 
     if (cmd->need == FW_NEED_NONE)
         return SIGIL_ST_OK;
+    if (atomic_load(&fw->zeroized) && cmd->opcode != SIGIL_OP_INFO)
+        return SIGIL_ST_ZEROIZED;
     if (conn->ctx == NULL)
         return SIGIL_ST_NO_CONTEXT;
     if (cmd->crypto && !fw->self_test_ok)
@@ -62,7 +64,11 @@ static sigil_status check_need(sigil_fw *fw, sigil_fw_conn *conn, const fw_comma
     case FW_NEED_ADMIN:
         if (!initialised)
             return SIGIL_ST_APPLIANCE_NOT_INITIALIZED;
-        return fw_admin_logged_in(fw, conn) ? SIGIL_ST_OK : SIGIL_ST_NOT_LOGGED_IN;
+        return fw_appliance_role(fw, conn) == SIGIL_AUDIT_ROLE_ADMIN ? SIGIL_ST_OK : SIGIL_ST_NOT_LOGGED_IN;
+    case FW_NEED_AUDITOR:
+        if (!initialised)
+            return SIGIL_ST_APPLIANCE_NOT_INITIALIZED;
+        return fw_appliance_role(fw, conn) == SIGIL_AUDIT_ROLE_AUDITOR ? SIGIL_ST_OK : SIGIL_ST_NOT_LOGGED_IN;
     case FW_NEED_SEAL_SO:
     case FW_NEED_SEAL_USER:
         if (!initialised)
@@ -87,7 +93,7 @@ static uint16_t caller_role(sigil_fw *fw, const sigil_fw_conn *conn, uint32_t sl
         if (l == SIGIL_LOGIN_USER)
             return SIGIL_AUDIT_ROLE_SEAL_USER;
     }
-    return fw_admin_logged_in(fw, conn) ? SIGIL_AUDIT_ROLE_ADMIN : SIGIL_AUDIT_ROLE_NONE;
+    return fw_appliance_role(fw, conn);
 }
 
 /* Records the outcome of a request; the response waits for it to be durable. */

@@ -3,7 +3,8 @@
  *   sigil-emu --state-dir DIR --listen unix:PATH [--slots N] [--workers N]
  *
  * Runs in the foreground; SIGTERM or SIGINT stops it cleanly (in-flight requests
- * are answered, state is already durable). */
+ * are answered, state is already durable). SIGUSR1 is the tamper signal: the
+ * device zeroises itself. */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -152,8 +153,16 @@ static void serve(emu_server *srv, int lfd, int sfd)
         }
         if (pfd[1].revents & POLLIN) {
             struct signalfd_siginfo si;
-            if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-                fprintf(stderr, "sigil-emu: signal %u, stopping\n", si.ssi_signo);
+            if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+                continue;
+            if (si.ssi_signo == SIGUSR1) {
+                /* The emulator's tamper switch. */
+                sigil_status st = sigil_fw_tamper(srv->fw);
+                fprintf(stderr, "sigil-emu: TAMPER signal: device zeroised%s\n",
+                        st == SIGIL_ST_OK ? "" : " (with errors: see the audit trail)");
+                continue;
+            }
+            fprintf(stderr, "sigil-emu: signal %u, stopping\n", si.ssi_signo);
             return;
         }
         if (pfd[0].revents & POLLIN) {
@@ -182,6 +191,7 @@ int main(int argc, char **argv)
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
     sfd = signalfd(-1, &mask, SFD_CLOEXEC);

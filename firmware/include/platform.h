@@ -24,6 +24,9 @@ typedef struct {
     /* The device root secret; created on first call if absent (entropy-filled, persisted).
      * 0 on success. */
     int (*root_secret)(const sigil_platform *p, uint8_t out[SIGIL_ROOT_SECRET_LEN]);
+    /* Destroys the root secret (zeroisation): the next root_secret() call makes a new one,
+     * so nothing sealed under the old one can be opened again. 0 on success. */
+    int (*root_secret_destroy)(const sigil_platform *p);
     /* Storage of named blobs. write is atomic and durable before it returns 0:
      * after a crash a reader sees either the old or the new content, whole. */
     int (*store_write)(const sigil_platform *p, const char *name, const uint8_t *data, size_t len);

@@ -49,6 +49,12 @@ void sigil_fw_conn_free(sigil_fw_conn *conn);
  * (edited, truncated or swapped blobs). They stay on disk, unused. */
 uint32_t sigil_fw_refused_blobs(const sigil_fw *fw);
 
+/* A tamper signal from the platform: zeroise now (an audit record first).
+ * Not OK when some of it could not be done (storage) or the record not written. */
+sigil_status sigil_fw_tamper(sigil_fw *fw);
+/* True once the device has been zeroised (ZEROIZE or tamper). */
+bool sigil_fw_zeroized(const sigil_fw *fw);
+
 /* Largest response frame the core writes. */
 #define SIGIL_FW_RESP_CAP (16u + 1024u * 1024u)
 

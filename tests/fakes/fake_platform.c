@@ -22,6 +22,7 @@ typedef struct {
     uint64_t mono_ms;
     /* root secret */
     uint8_t root[SIGIL_ROOT_SECRET_LEN];
+    unsigned root_destroyed;
     /* storage: sorted by name */
     fake_blob *blobs;
     size_t n_blobs;
@@ -176,6 +177,16 @@ static int op_root_secret(const sigil_platform *p, uint8_t out[SIGIL_ROOT_SECRET
     fake_state *s = st_of(p);
     lock(s);
     memcpy(out, s->root, SIGIL_ROOT_SECRET_LEN);
+    unlock(s);
+    return 0;
+}
+
+static int op_root_secret_destroy(const sigil_platform *p)
+{
+    fake_state *s = st_of(p);
+    lock(s);
+    fill_stream(&s->rng_state, s->root, sizeof(s->root)); /* a new device from now on */
+    s->root_destroyed++;
     unlock(s);
     return 0;
 }
@@ -351,6 +362,7 @@ static const sigil_platform_ops fake_ops = {
     .time_now = op_time_now,
     .monotonic_ms = op_monotonic_ms,
     .root_secret = op_root_secret,
+    .root_secret_destroy = op_root_secret_destroy,
     .store_write = op_store_write,
     .store_read = op_store_read,
     .store_remove = op_store_remove,
@@ -539,4 +551,13 @@ const char *fake_platform_blob_name(const sigil_platform *p, size_t i)
     const char *name = i < s->n_blobs ? s->blobs[i].name : NULL;
     unlock(s);
     return name;
+}
+
+unsigned fake_platform_root_destroyed(const sigil_platform *p)
+{
+    fake_state *s = st_of(p);
+    lock(s);
+    unsigned n = s->root_destroyed;
+    unlock(s);
+    return n;
 }

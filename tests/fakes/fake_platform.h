@@ -39,6 +39,9 @@ void fake_platform_advance_ms(sigil_platform *p, uint64_t ms);
 /* Root secret: replaces the seed-derived default. */
 void fake_platform_set_root_secret(sigil_platform *p, const uint8_t secret[SIGIL_ROOT_SECRET_LEN]);
 
+/* How many times the root secret was destroyed (zeroisation). */
+unsigned fake_platform_root_destroyed(const sigil_platform *p);
+
 /* Fault injection (see above). */
 void fake_platform_fail_write_after(sigil_platform *p, unsigned n);
 void fake_platform_tear_write_after(sigil_platform *p, unsigned n);

@@ -244,11 +244,26 @@ static int lx_log_truncate(const sigil_platform *p, const char *name, uint64_t l
     return rc;
 }
 
+static int lx_root_secret_destroy(const sigil_platform *p)
+{
+    uint8_t zero[SIGIL_ROOT_SECRET_LEN] = {0};
+    /* Overwrite in place first (the file system may keep the old blocks otherwise), then unlink. */
+    int fd = openat(dirfd_of(p), ROOT_SECRET_FILE, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0) {
+        int ok = write_all(fd, zero, sizeof(zero)) == 0 && fsync(fd) == 0;
+        close(fd);
+        if (!ok)
+            return -1;
+    }
+    return lx_store_remove(p, ROOT_SECRET_FILE) == SIGIL_STORE_OK ? 0 : -1;
+}
+
 static const sigil_platform_ops linux_ops = {
     .entropy = lx_entropy,
     .time_now = lx_time_now,
     .monotonic_ms = lx_monotonic_ms,
     .root_secret = lx_root_secret,
+    .root_secret_destroy = lx_root_secret_destroy,
     .store_write = lx_store_write,
     .store_read = lx_store_read,
     .store_remove = lx_store_remove,
