@@ -70,7 +70,11 @@ typedef enum {
     X(AUDIT_READ, 0x0060)        \
     X(AUDIT_CHECKPOINT, 0x0061)  \
     X(ATTEST, 0x0062)            \
-    X(ZEROIZE, 0x0070)
+    X(ZEROIZE, 0x0070)           \
+    X(BACKUP_DOMAIN_CREATE, 0x0080) \
+    X(BACKUP_DOMAIN_JOIN, 0x0081) \
+    X(BACKUP_EXPORT, 0x0082)     \
+    X(BACKUP_RESTORE, 0x0083)
 
 typedef enum {
 #define SIGIL_OPCODE_ENUM(name, num) SIGIL_OP_##name = num,

@@ -50,7 +50,10 @@
     X(SEAL_REVOKED, 40, "seal revoked: its key is destroyed")                                \
     X(OUTSIDE_VALIDITY, 41, "seal used outside its validity window")                         \
     X(MECHANISM_NOT_ALLOWED, 42, "mechanism not allowed by the seal's policy")               \
-    X(ZEROIZED, 43, "device zeroised: it holds no keys and serves nothing")
+    X(ZEROIZED, 43, "device zeroised: it holds no keys and serves nothing")                  \
+    X(SEAL_EXISTS, 44, "this seal is already on the appliance")                              \
+    X(NO_BACKUP_DOMAIN, 45, "no backup domain: create one or join one first")                \
+    X(BACKUP_WRONG_DOMAIN, 46, "backup made in another backup domain")
 
 typedef enum {
 #define SIGIL_STATUS_ENUM(name, num, msg) SIGIL_ST_##name = num,

@@ -36,6 +36,10 @@ static const fw_command fw_commands[] = {
     {.opcode = SIGIL_OP_AUDIT_CHECKPOINT, .fn = fw_cmd_audit_checkpoint, .need = FW_NEED_AUDITOR, .crypto = true, .audit = true},
     {.opcode = SIGIL_OP_ATTEST, .fn = fw_cmd_attest, .need = FW_NEED_READY, .crypto = true},
     {.opcode = SIGIL_OP_ZEROIZE, .fn = fw_cmd_zeroize, .need = FW_NEED_ADMIN, .audit = true},
+    {.opcode = SIGIL_OP_BACKUP_DOMAIN_CREATE, .fn = fw_cmd_backup_domain_create, .need = FW_NEED_ADMIN, .crypto = true, .audit = true},
+    {.opcode = SIGIL_OP_BACKUP_DOMAIN_JOIN, .fn = fw_cmd_backup_domain_join, .need = FW_NEED_ADMIN, .crypto = true, .audit = true},
+    {.opcode = SIGIL_OP_BACKUP_EXPORT, .fn = fw_cmd_backup_export, .need = FW_NEED_ADMIN, .crypto = true, .audit = true},
+    {.opcode = SIGIL_OP_BACKUP_RESTORE, .fn = fw_cmd_backup_restore, .need = FW_NEED_ADMIN, .crypto = true, .audit = true},
     {.opcode = SIGIL_OP_RANDOM, .fn = fw_cmd_random, .need = FW_NEED_CONTEXT, .crypto = true},
 };
 

@@ -221,6 +221,11 @@ FW_WUR sigil_status fw_keystore_wipe_slot_locked(sigil_fw *fw, uint32_t slot);
 FW_WUR sigil_status fw_keystore_destroy_private_locked(sigil_fw *fw, uint32_t slot);
 /* Sets CKA_ALWAYS_AUTHENTICATE on the slot's private keys from its policy. */
 void fw_policy_apply_flags_locked(fw_token *t);
+/* Reads the key material (empty for objects without) back from an object's blob. */
+FW_WUR sigil_status fw_keystore_read_der(sigil_fw *fw, uint32_t slot, uint32_t handle, uint8_t *der,
+                                         size_t cap, size_t *der_len);
+/* Removes object blobs left in a free slot (an interrupted restore). */
+FW_WUR sigil_status fw_keystore_remove_orphans(sigil_fw *fw, uint32_t slot);
 /* Rewrites an object's blob with a changed record, keeping its key material. */
 FW_WUR sigil_status fw_keystore_resave_locked(sigil_fw *fw, uint32_t slot, const fw_object *o,
                                               const sigil_obj_record *nr);
@@ -327,6 +332,17 @@ sigil_status fw_cmd_audit_read(sigil_fw *, fw_req *);
 sigil_status fw_cmd_audit_checkpoint(sigil_fw *, fw_req *);
 sigil_status fw_cmd_attest(sigil_fw *, fw_req *);
 sigil_status fw_cmd_zeroize(sigil_fw *, fw_req *);
+sigil_status fw_cmd_backup_domain_create(sigil_fw *, fw_req *);
+sigil_status fw_cmd_backup_domain_join(sigil_fw *, fw_req *);
+sigil_status fw_cmd_backup_export(sigil_fw *, fw_req *);
+sigil_status fw_cmd_backup_restore(sigil_fw *, fw_req *);
+
+/* backup.c */
+FW_WUR sigil_status fw_backup_domain_set(sigil_fw *fw, const uint8_t secret[32], uint8_t id[8]);
+FW_WUR sigil_status fw_backup_domain_id(sigil_fw *fw, uint8_t id[8]);
+/* Writes bytes(backup) of a seal into out. */
+FW_WUR sigil_status fw_backup_export(sigil_fw *fw, uint32_t slot, sigil_wr *out);
+FW_WUR sigil_status fw_backup_restore(sigil_fw *fw, const uint8_t *blob, size_t len, uint32_t *slot);
 /* Destroys all keys, records and the root secret after an audit record of event. */
 FW_WUR sigil_status fw_zeroize(sigil_fw *fw, uint16_t event);
 sigil_status fw_cmd_policy_get(sigil_fw *, fw_req *);

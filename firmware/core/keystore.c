@@ -170,6 +170,21 @@ out:
     return st;
 }
 
+static void remove_name(void *ctx, const char *name)
+{
+    sigil_fw *fw = ctx;
+    (void)fw->plat->ops->store_remove(fw->plat, name);
+}
+
+sigil_status fw_keystore_remove_orphans(sigil_fw *fw, uint32_t slot)
+{
+    char prefix[32];
+    snprintf(prefix, sizeof(prefix), "obj-%04u-", (unsigned)slot);
+    return fw->plat->ops->store_list(fw->plat, prefix, remove_name, fw) == SIGIL_STORE_OK
+               ? SIGIL_ST_OK
+               : SIGIL_ST_STORAGE_FAILURE;
+}
+
 sigil_status fw_keystore_wipe_slot_locked(sigil_fw *fw, uint32_t slot)
 {
     fw_token *t = &fw->tokens[slot];
@@ -185,22 +200,21 @@ sigil_status fw_keystore_wipe_slot_locked(sigil_fw *fw, uint32_t slot)
     return SIGIL_ST_OK;
 }
 
-sigil_status fw_keystore_resave_locked(sigil_fw *fw, uint32_t slot, const fw_object *o,
-                                       const sigil_obj_record *nr)
+sigil_status fw_keystore_read_der(sigil_fw *fw, uint32_t slot, uint32_t handle, uint8_t *der, size_t cap,
+                                  size_t *der_len)
 {
     char name[SIGIL_STORAGE_NAME_MAX];
     uint8_t *buf = malloc(OBJECT_BLOB_MAX);
-    uint8_t *der = malloc(SIGIL_CRYPTO_MAX_PRIV_DER);
-    size_t len = 0, der_len = 0;
-    sigil_obj_record *old = malloc(sizeof(*old));
+    sigil_obj_record *rec = malloc(sizeof(*rec));
+    size_t len = 0, n = 0;
     sigil_rd r;
     sigil_status st = SIGIL_ST_NO_MEMORY;
 
-    if (buf == NULL || der == NULL || old == NULL)
+    *der_len = 0;
+    if (buf == NULL || rec == NULL)
         goto out;
-    /* The stored blob holds the private key (never kept in clear in memory):
-     * re-read it to carry the key over into the new blob. */
-    fw_object_name(name, sizeof(name), slot, o->rec.handle);
+    /* The key material is never kept in clear in memory: it is read back from its blob. */
+    fw_object_name(name, sizeof(name), slot, handle);
     st = fw_sealed_read(fw, name, buf, OBJECT_BLOB_MAX, &len);
     if (st != SIGIL_ST_OK)
         goto out;
@@ -208,26 +222,41 @@ sigil_status fw_keystore_resave_locked(sigil_fw *fw, uint32_t slot, const fw_obj
     (void)sigil_rd_u32(&r);
     (void)sigil_rd_u32(&r);
     (void)sigil_rd_u8(&r);
-    sigil_obj_record_read(&r, old);
-    const uint8_t *p = sigil_rd_bytes(&r, SIGIL_CRYPTO_MAX_PRIV_DER, &der_len);
-    if (!sigil_rd_done(&r) || old->handle != o->rec.handle) {
+    sigil_obj_record_read(&r, rec);
+    const uint8_t *p = sigil_rd_bytes(&r, SIGIL_CRYPTO_MAX_PRIV_DER, &n);
+    if (!sigil_rd_done(&r) || rec->handle != handle || n > cap) {
         st = SIGIL_ST_INTEGRITY_FAILURE;
         goto out;
     }
-    if (der_len > 0)
-        memcpy(der, p, der_len);
-    fw_object tmp = *o;
-    tmp.rec = *nr;
-    st = fw_keystore_save(fw, slot, &tmp, der, der_len);
-    sigil_wipe(&tmp, sizeof(tmp));
+    if (n > 0)
+        memcpy(der, p, n);
+    *der_len = n;
 out:
     if (buf != NULL)
         sigil_wipe(buf, OBJECT_BLOB_MAX);
-    if (der != NULL)
-        sigil_wipe(der, SIGIL_CRYPTO_MAX_PRIV_DER);
     free(buf);
+    free(rec);
+    return st;
+}
+
+sigil_status fw_keystore_resave_locked(sigil_fw *fw, uint32_t slot, const fw_object *o,
+                                       const sigil_obj_record *nr)
+{
+    uint8_t *der = malloc(SIGIL_CRYPTO_MAX_PRIV_DER);
+    size_t der_len = 0;
+    sigil_status st = SIGIL_ST_NO_MEMORY;
+
+    if (der == NULL)
+        return st;
+    st = fw_keystore_read_der(fw, slot, o->rec.handle, der, SIGIL_CRYPTO_MAX_PRIV_DER, &der_len);
+    if (st == SIGIL_ST_OK) {
+        fw_object tmp = *o;
+        tmp.rec = *nr;
+        st = fw_keystore_save(fw, slot, &tmp, der, der_len);
+        sigil_wipe(&tmp, sizeof(tmp));
+    }
+    sigil_wipe(der, SIGIL_CRYPTO_MAX_PRIV_DER);
     free(der);
-    free(old);
     return st;
 }
 

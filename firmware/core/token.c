@@ -59,7 +59,8 @@ static sigil_status token_load(sigil_fw *fw, uint32_t slot)
     token_name(name, sizeof(name), slot);
     st = fw_sealed_read(fw, name, buf, sizeof(buf), &len);
     if (st == SIGIL_ST_OBJECT_INVALID) {
-        st = SIGIL_ST_OK; /* a free slot */
+        /* A free slot; objects found there are left from an interrupted restore. */
+        st = fw_keystore_remove_orphans(fw, slot);
         goto out;
     }
     if (st != SIGIL_ST_OK)

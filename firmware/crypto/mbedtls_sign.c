@@ -11,70 +11,43 @@
 #include <mbedtls/rsa.h>
 
 #include "mbedtls_internal.h"
+#include "sig_check.h"
 #include "sigil_secmem.h"
-
-#define PKCS1_V15_OVERHEAD 11u /* 00 01 PS(>= 8 x FF) 00 */
 
 bool sigil_mbt_hash_info(sigil_hash_alg alg, mbedtls_md_type_t *md, size_t *len)
 {
     switch (alg) {
     case SIGIL_HASH_SHA256:
         *md = MBEDTLS_MD_SHA256;
-        *len = 32;
-        return true;
+        break;
     case SIGIL_HASH_SHA384:
         *md = MBEDTLS_MD_SHA384;
-        *len = 48;
-        return true;
+        break;
     case SIGIL_HASH_SHA512:
         *md = MBEDTLS_MD_SHA512;
-        *len = 64;
-        return true;
+        break;
     case SIGIL_HASH_NONE:
     default:
         return false;
     }
+    *len = sigil_hash_len(alg);
+    return true;
 }
 
-/* Checks scheme, parameters and input length against the key, in this order:
- * unknown scheme -> MECHANISM_INVALID; scheme of the other key family ->
- * KEY_TYPE_INCONSISTENT; PSS hash unsupported -> MECHANISM_PARAM_INVALID;
- * input length -> DATA_LEN_RANGE; PSS salt too long -> MECHANISM_PARAM_INVALID.
- * For PSS, *md and *md_len receive the hash. */
+/* The shared argument rules (sig_check.h); for PSS, *md and *md_len receive the hash. */
 static sigil_status check_request(const sigil_crypto_key *key, const sigil_sig_params *params,
                                   size_t in_len, mbedtls_md_type_t *md, size_t *md_len)
 {
-    int is_ec = mbedtls_pk_get_type(&key->pk) == MBEDTLS_PK_ECKEY;
-    size_t k = key->sig_len;
+    bool is_ec = mbedtls_pk_get_type(&key->pk) == MBEDTLS_PK_ECKEY;
+    sigil_status st = sigil_sig_check_request(params, is_ec, key->sig_len,
+                                              mbedtls_pk_get_bitlen(&key->pk), in_len);
 
     *md = MBEDTLS_MD_NONE;
     *md_len = 0;
-    switch (params->scheme) {
-    case SIGIL_SIG_ECDSA:
-        if (!is_ec)
-            return SIGIL_ST_KEY_TYPE_INCONSISTENT;
-        /* Any non-empty digest: ECDSA uses its leftmost group-order bits (FIPS 186-4). */
-        return in_len == 0 ? SIGIL_ST_DATA_LEN_RANGE : SIGIL_ST_OK;
-    case SIGIL_SIG_RSA_PKCS1:
-        if (is_ec)
-            return SIGIL_ST_KEY_TYPE_INCONSISTENT;
-        return in_len > k - PKCS1_V15_OVERHEAD ? SIGIL_ST_DATA_LEN_RANGE : SIGIL_ST_OK;
-    case SIGIL_SIG_RSA_PSS: {
-        if (is_ec)
-            return SIGIL_ST_KEY_TYPE_INCONSISTENT;
-        if (!sigil_mbt_hash_info(params->pss_hash, md, md_len))
-            return SIGIL_ST_MECHANISM_PARAM_INVALID;
-        if (in_len != *md_len)
-            return SIGIL_ST_DATA_LEN_RANGE;
-        /* RFC 8017 9.1.1: emLen >= hLen + sLen + 2, emLen = ceil((modBits - 1) / 8). */
-        size_t em_len = (mbedtls_pk_get_bitlen(&key->pk) - 1 + 7) / 8;
-        if (em_len < *md_len + 2 || params->pss_salt_len > em_len - *md_len - 2)
-            return SIGIL_ST_MECHANISM_PARAM_INVALID;
-        return SIGIL_ST_OK;
-    }
-    default:
-        return SIGIL_ST_MECHANISM_INVALID;
-    }
+    if (st == SIGIL_ST_OK && params->scheme == SIGIL_SIG_RSA_PSS &&
+        !sigil_mbt_hash_info(params->pss_hash, md, md_len))
+        st = SIGIL_ST_MECHANISM_PARAM_INVALID; /* unreachable: the shared check refused it */
+    return st;
 }
 
 sigil_status sigil_mbt_sign_locked(sigil_crypto_key *key, const sigil_sig_params *params,

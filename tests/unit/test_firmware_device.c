@@ -357,6 +357,124 @@ static void test_tamper_signal(void **state)
     assert_int_equal(trail[count - 1].status, SIGIL_ST_ZEROIZED);
 }
 
+/* A second device, initialised, administrator logged in. */
+static tfw *second_device(uint64_t seed)
+{
+    tfw *b = calloc(1, sizeof(*b));
+    b->resp = malloc(SIGIL_FW_RESP_CAP);
+    b->plat = fake_platform_new(seed);
+    tfw_open(b);
+    hello(b);
+    sigil_wr *w = body();
+    wr_pin(w, ADMIN_PIN);
+    assert_int_equal(tfw_call(b, SIGIL_OP_APPLIANCE_INIT, w, NULL), SIGIL_ST_OK);
+    w = body();
+    wr_pin(w, ADMIN_PIN);
+    assert_int_equal(tfw_call(b, SIGIL_OP_ADMIN_LOGIN, w, NULL), SIGIL_ST_OK);
+    return b;
+}
+
+static uint32_t user_tries(tfw *t, uint32_t slot)
+{
+    sigil_wr *w = body();
+    sigil_rd r;
+    char s[40];
+    sigil_wr_u32(w, slot);
+    assert_int_equal(tfw_call(t, SIGIL_OP_TOKEN_INFO, w, &r), SIGIL_ST_OK);
+    (void)sigil_rd_u32(&r);
+    sigil_rd_str(&r, s, 32);
+    sigil_rd_str(&r, s, 16);
+    (void)sigil_rd_u32(&r);
+    (void)sigil_rd_u32(&r);
+    return sigil_rd_u32(&r);
+}
+
+static void test_backup_restore_on_another_device(void **state)
+{
+    tfw *a = *state;
+    sigil_obj_record pub, priv;
+    uint8_t sig[512], d[32] = {4};
+    size_t n;
+    sigil_rd r;
+    keygen(a, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_OK);
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    /* No domain yet. */
+    assert_int_equal(tfw_call(a, SIGIL_OP_BACKUP_EXPORT, w, NULL), SIGIL_ST_NO_BACKUP_DOMAIN);
+    assert_int_equal(tfw_call(a, SIGIL_OP_BACKUP_DOMAIN_CREATE, NULL, &r), SIGIL_ST_OK);
+    uint8_t secret[32];
+    memcpy(secret, sigil_rd_bytes(&r, 32, &n), 32);
+    /* Two failed logins before the backup: the copy keeps them. */
+    w = body();
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(a, SIGIL_OP_LOGOUT, w, NULL), SIGIL_ST_OK);
+    assert_int_equal(login(a, 0, SIGIL_USER_USER, "wrong-1"), SIGIL_ST_PIN_INCORRECT);
+    assert_int_equal(login(a, 0, SIGIL_USER_USER, "wrong-2"), SIGIL_ST_PIN_INCORRECT);
+    w = body();
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(a, SIGIL_OP_BACKUP_EXPORT, w, &r), SIGIL_ST_OK);
+    const uint8_t *blob = sigil_rd_bytes(&r, SIGIL_FRAME_MAX_BODY, &n);
+    assert_true(sigil_rd_done(&r));
+    uint8_t *backup = malloc(n);
+    memcpy(backup, blob, n);
+    size_t backup_len = n;
+    /* The file is ciphertext: not even the seal's label shows in it. */
+    assert_null(memmem(backup, backup_len, "seal-a", 6));
+    /* Restoring on the same appliance is refused: the seal is here. */
+    static uint8_t req[SIGIL_FRAME_HDR_LEN + 65536];
+    sigil_wr bw;
+    sigil_wr_init(&bw, req + SIGIL_FRAME_HDR_LEN, sizeof(req) - SIGIL_FRAME_HDR_LEN);
+    sigil_wr_bytes(&bw, backup, backup_len);
+    sigil_frame_hdr h = {.body_len = (uint32_t)bw.len, .version = 1, .kind = SIGIL_KIND_REQUEST,
+                         .opcode = SIGIL_OP_BACKUP_RESTORE, .request_id = 77};
+    sigil_frame_hdr_encode(&h, req);
+    assert_int_equal(tfw_raw(a, req, SIGIL_FRAME_HDR_LEN + bw.len), SIGIL_ST_SEAL_EXISTS);
+
+    /* Device B, not in the domain, then in another domain, then in ours. */
+    tfw *b = second_device(99);
+    assert_int_equal(tfw_raw(b, req, SIGIL_FRAME_HDR_LEN + bw.len), SIGIL_ST_NO_BACKUP_DOMAIN);
+    assert_int_equal(tfw_call(b, SIGIL_OP_BACKUP_DOMAIN_CREATE, NULL, NULL), SIGIL_ST_OK);
+    assert_int_equal(tfw_raw(b, req, SIGIL_FRAME_HDR_LEN + bw.len), SIGIL_ST_BACKUP_WRONG_DOMAIN);
+    w = body();
+    sigil_wr_bytes(w, secret, 32);
+    assert_int_equal(tfw_call(b, SIGIL_OP_BACKUP_DOMAIN_JOIN, w, NULL), SIGIL_ST_OK);
+    /* A corrupt backup is refused and leaves nothing. */
+    req[SIGIL_FRAME_HDR_LEN + bw.len - 5] ^= 1;
+    assert_int_equal(tfw_raw(b, req, SIGIL_FRAME_HDR_LEN + bw.len), SIGIL_ST_INTEGRITY_FAILURE);
+    req[SIGIL_FRAME_HDR_LEN + bw.len - 5] ^= 1;
+    assert_int_equal(tfw_raw(b, req, SIGIL_FRAME_HDR_LEN + bw.len), SIGIL_ST_OK);
+    sigil_rd_init(&r, b->resp + SIGIL_FRAME_HDR_LEN, b->resp_len - SIGIL_FRAME_HDR_LEN);
+    uint32_t slot = sigil_rd_u32(&r);
+    assert_int_equal(slot, 0);
+    assert_int_equal(user_tries(b, slot), 3);
+    /* The restored seal signs with the same key. */
+    assert_int_equal(login(b, slot, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
+    w = body();
+    sigil_wr_u32(w, slot);
+    assert_int_equal(tfw_call(b, SIGIL_OP_OBJECT_LIST, w, &r), SIGIL_ST_OK);
+    uint32_t count = sigil_rd_u32(&r);
+    assert_int_equal(count, 2);
+    uint32_t new_priv = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        sigil_obj_record o;
+        sigil_obj_record_read(&r, &o);
+        if (o.obj_class == SIGIL_CLASS_PRIVATE_KEY)
+            new_priv = o.handle;
+    }
+    assert_int_equal(sign(b, new_priv, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OK);
+    assert_true(ec_verify(&pub, d, sig, n));
+    /* And survives B's restart. */
+    restart(b);
+    assert_int_equal(login(b, slot, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
+    assert_int_equal(sign(b, new_priv, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OK);
+    assert_true(ec_verify(&pub, d, sig, n));
+    free(backup);
+    tfw_close(b);
+    fake_platform_free(b->plat);
+    free(b->resp);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +483,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_attestation_verifies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zeroize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper_signal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backup_restore_on_another_device, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
