@@ -176,12 +176,12 @@ sigil_status fw_zeroize(sigil_fw *fw, uint16_t event)
         fw->plat->ops->store_remove(fw->plat, "appliance") != SIGIL_STORE_OK ||
         fw->plat->ops->root_secret_destroy(fw->plat) != 0)
         st = SIGIL_ST_STORAGE_FAILURE;
-    mtx_lock(&fw->lock);
+    mtx_lock(&fw->appl_lock);
     sigil_wipe(&fw->admin, sizeof(fw->admin));
     sigil_wipe(&fw->auditor, sizeof(fw->auditor));
     sigil_wipe(fw->storage_key, sizeof(fw->storage_key));
     fw->initialised = false;
-    mtx_unlock(&fw->lock);
+    mtx_unlock(&fw->appl_lock);
     return st == SIGIL_ST_OK && !recorded ? SIGIL_ST_AUDIT_FAILURE : st;
 }
 

@@ -122,7 +122,7 @@ sigil_status fw_cmd_init_token(sigil_fw *fw, fw_req *rq)
         st = token_create_locked(fw, slot, label, so_pin, n, NULL, 0);
         goto out;
     }
-    st = fw_cred_check(fw, &t->so, so_pin, n, save_token, &slot);
+    st = fw_cred_check(fw, &t->so, so_pin, n, save_token, &slot, &t->lock);
     if (st != SIGIL_ST_OK)
         goto out;
     /* Re-initialisation: every object goes, the user PIN with them. */
@@ -223,7 +223,7 @@ sigil_status fw_cmd_login(sigil_fw *fw, fw_req *rq)
         goto out;
     }
     cred = want == SIGIL_LOGIN_SO ? &t->so : &t->user;
-    st = fw_cred_check(fw, cred, pin, n, save_token, &slot);
+    st = fw_cred_check(fw, cred, pin, n, save_token, &slot, &t->lock);
     if (st == SIGIL_ST_OK && type == SIGIL_USER_CONTEXT)
         fw_login_grant(fw, conn, slot);
     else if (st == SIGIL_ST_OK)
@@ -317,7 +317,7 @@ sigil_status fw_cmd_set_pin(sigil_fw *fw, fw_req *rq)
         goto out;
     }
     cred = so ? &t->so : &t->user;
-    st = fw_cred_check(fw, cred, old_pin, old_len, save_token, &slot);
+    st = fw_cred_check(fw, cred, old_pin, old_len, save_token, &slot, &t->lock);
     if (st != SIGIL_ST_OK)
         goto out;
     st = fw_cred_make(&fresh, new_pin, new_len, fw->cfg.kdf_iterations, fw->cfg.max_pin_tries);

@@ -88,9 +88,9 @@ void fw_cred_read(sigil_rd *r, fw_cred *c)
 }
 
 sigil_status fw_cred_check(sigil_fw *fw, fw_cred *c, const uint8_t *pin, size_t pin_len,
-                           fw_cred_save_fn save, void *save_ctx)
+                           fw_cred_save_fn save, void *save_ctx, mtx_t *lock)
 {
-    fw_cred before = *c;
+    fw_cred before = *c, snapshot;
     bool match = false;
     sigil_status st;
 
@@ -109,11 +109,24 @@ sigil_status fw_cred_check(sigil_fw *fw, fw_cred *c, const uint8_t *pin, size_t 
         *c = before; /* nothing was checked, nothing is spent */
         goto out;
     }
-    st = fw_cred_matches(c, pin, pin_len, &match);
+    /* The KDF runs without the lock; the try is already spent in storage. */
+    snapshot = *c;
+    mtx_unlock(lock);
+    st = fw_cred_matches(&snapshot, pin, pin_len, &match);
+    mtx_lock(lock);
+    /* Replaced meanwhile (a new PIN set): this PIN was checked against the old one. */
+    if (st == SIGIL_ST_OK && match && !sigil_ct_equal(snapshot.salt, c->salt, sizeof(c->salt)))
+        match = false;
+    sigil_wipe(&snapshot, sizeof(snapshot));
     if (st != SIGIL_ST_OK)
         goto out;
     if (!match) {
         st = c->tries_left == 0 ? SIGIL_ST_PIN_LOCKED : SIGIL_ST_PIN_INCORRECT;
+        goto out;
+    }
+    if (c->tries_left == 0) {
+        /* Other wrong tries locked it while this one was being checked. */
+        st = SIGIL_ST_PIN_LOCKED;
         goto out;
     }
     c->tries_left = c->max_tries;

@@ -58,7 +58,7 @@ sigil_status sigil_fw_open(const sigil_platform *plat, const sigil_fw_config *cf
         goto out;
     fw->plat = plat;
     fw->cfg = *cfg;
-    if (mtx_init(&fw->lock, mtx_plain) != thrd_success)
+    if (mtx_init(&fw->lock, mtx_plain) != thrd_success || mtx_init(&fw->appl_lock, mtx_plain) != thrd_success)
         goto out;
 
     crypto_platform = plat;
@@ -139,6 +139,7 @@ void sigil_fw_close(sigil_fw *fw)
         free(c);
     }
     mtx_destroy(&fw->lock);
+    mtx_destroy(&fw->appl_lock);
     sigil_wipe(fw, sizeof(*fw));
     free(fw);
 }

@@ -47,9 +47,11 @@ FW_WUR sigil_status fw_pin_len_ok(size_t len);
 typedef sigil_status (*fw_cred_save_fn)(sigil_fw *fw, void *save_ctx);
 /* Checks pin against c: the retry counter is decremented and persisted BEFORE the
  * comparison and restored on success, so a crash can never grant extra tries.
- * PIN_LOCKED when no try is left, PIN_INCORRECT on a mismatch. */
+ * PIN_LOCKED when no try is left, PIN_INCORRECT on a mismatch. The caller holds
+ * lock (which guards c); it is released while the KDF runs, so that a login does
+ * not stall the signers of the seal. */
 FW_WUR sigil_status fw_cred_check(sigil_fw *fw, fw_cred *c, const uint8_t *pin, size_t pin_len,
-                                  fw_cred_save_fn save, void *save_ctx);
+                                  fw_cred_save_fn save, void *save_ctx, mtx_t *lock);
 
 /* ---- sealed storage (sealed.c) ----------------------------------------- */
 
@@ -181,7 +183,8 @@ struct sigil_fw {
     uint8_t storage_key[32];
     bool self_test_ok;
 
-    mtx_t lock;                /* appliance record and the context list */
+    mtx_t lock;                /* the application contexts */
+    mtx_t appl_lock;           /* the appliance record: the four fields below */
     bool initialised;
     fw_cred admin;
     fw_cred auditor;
