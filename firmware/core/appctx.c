@@ -11,7 +11,7 @@ sigil_status fw_appctx_join(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t tok
     sigil_status st = SIGIL_ST_OK;
     fw_appctx *c;
 
-    mtx_lock(&fw->lock);
+    pthread_mutex_lock(&fw->lock);
     if (conn->ctx != NULL) {
         st = SIGIL_ST_BAD_ARGUMENT; /* a second HELLO on one connection */
         goto out;
@@ -40,7 +40,7 @@ sigil_status fw_appctx_join(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t tok
     c->conns++;
     conn->ctx = c;
 out:
-    mtx_unlock(&fw->lock);
+    pthread_mutex_unlock(&fw->lock);
     return st;
 }
 
@@ -48,7 +48,7 @@ void fw_appctx_leave(sigil_fw *fw, sigil_fw_conn *conn)
 {
     fw_appctx **pp;
 
-    mtx_lock(&fw->lock);
+    pthread_mutex_lock(&fw->lock);
     if (conn->ctx != NULL && --conn->ctx->conns == 0) {
         for (pp = &fw->contexts; *pp != NULL; pp = &(*pp)->next) {
             if (*pp == conn->ctx) {
@@ -61,22 +61,22 @@ void fw_appctx_leave(sigil_fw *fw, sigil_fw_conn *conn)
         free(conn->ctx);
     }
     conn->ctx = NULL;
-    mtx_unlock(&fw->lock);
+    pthread_mutex_unlock(&fw->lock);
 }
 
 uint8_t fw_login_state(sigil_fw *fw, const sigil_fw_conn *conn, uint32_t slot)
 {
     uint8_t s = SIGIL_LOGIN_NONE;
-    mtx_lock(&fw->lock);
+    pthread_mutex_lock(&fw->lock);
     if (conn->ctx != NULL && slot < fw->cfg.slot_count)
         s = conn->ctx->login[slot].state;
-    mtx_unlock(&fw->lock);
+    pthread_mutex_unlock(&fw->lock);
     return s;
 }
 
 void fw_login_set(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot, uint8_t state)
 {
-    mtx_lock(&fw->lock);
+    pthread_mutex_lock(&fw->lock);
     if (conn->ctx != NULL && slot < fw->cfg.slot_count) {
         fw_login *l = &conn->ctx->login[slot];
         l->state = state;
@@ -84,15 +84,15 @@ void fw_login_set(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot, uint8_t stat
         l->sigs = 0;
         l->grants = 0;
     }
-    mtx_unlock(&fw->lock);
+    pthread_mutex_unlock(&fw->lock);
 }
 
 void fw_login_grant(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot)
 {
-    mtx_lock(&fw->lock);
+    pthread_mutex_lock(&fw->lock);
     if (conn->ctx != NULL && slot < fw->cfg.slot_count && conn->ctx->login[slot].grants < UINT32_MAX)
         conn->ctx->login[slot].grants++;
-    mtx_unlock(&fw->lock);
+    pthread_mutex_unlock(&fw->lock);
 }
 
 sigil_status fw_login_authorise_sign(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot, const fw_policy *p)
@@ -100,7 +100,7 @@ sigil_status fw_login_authorise_sign(sigil_fw *fw, sigil_fw_conn *conn, uint32_t
     sigil_status st = SIGIL_ST_NOT_LOGGED_IN;
     uint64_t now = fw->plat->ops->monotonic_ms(fw->plat);
 
-    mtx_lock(&fw->lock);
+    pthread_mutex_lock(&fw->lock);
     if (conn->ctx == NULL || slot >= fw->cfg.slot_count)
         goto out;
     fw_login *l = &conn->ctx->login[slot];
@@ -119,33 +119,33 @@ sigil_status fw_login_authorise_sign(sigil_fw *fw, sigil_fw_conn *conn, uint32_t
     l->sigs++;
     st = SIGIL_ST_OK;
 out:
-    mtx_unlock(&fw->lock);
+    pthread_mutex_unlock(&fw->lock);
     return st;
 }
 
 uint8_t fw_appliance_role(sigil_fw *fw, const sigil_fw_conn *conn)
 {
-    mtx_lock(&fw->lock);
+    pthread_mutex_lock(&fw->lock);
     uint8_t role = conn->ctx != NULL ? conn->ctx->role : SIGIL_AUDIT_ROLE_NONE;
-    mtx_unlock(&fw->lock);
+    pthread_mutex_unlock(&fw->lock);
     return role;
 }
 
 void fw_appliance_role_set(sigil_fw *fw, sigil_fw_conn *conn, uint8_t role)
 {
-    mtx_lock(&fw->lock);
+    pthread_mutex_lock(&fw->lock);
     if (conn->ctx != NULL)
         conn->ctx->role = role;
-    mtx_unlock(&fw->lock);
+    pthread_mutex_unlock(&fw->lock);
 }
 
 bool fw_slot_in_use(sigil_fw *fw, uint32_t slot)
 {
     bool used = false;
-    mtx_lock(&fw->lock);
+    pthread_mutex_lock(&fw->lock);
     for (fw_appctx *c = fw->contexts; c != NULL && !used; c = c->next)
         used = slot < fw->cfg.slot_count && c->login[slot].state != SIGIL_LOGIN_NONE;
-    mtx_unlock(&fw->lock);
+    pthread_mutex_unlock(&fw->lock);
     return used;
 }
 
@@ -167,8 +167,8 @@ void sigil_fw_conn_free(sigil_fw_conn *conn)
 
 uint32_t fw_ctx_id(sigil_fw *fw, const sigil_fw_conn *conn)
 {
-    mtx_lock(&fw->lock);
+    pthread_mutex_lock(&fw->lock);
     uint32_t id = conn->ctx != NULL ? conn->ctx->id : 0;
-    mtx_unlock(&fw->lock);
+    pthread_mutex_unlock(&fw->lock);
     return id;
 }

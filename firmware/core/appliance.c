@@ -67,7 +67,7 @@ sigil_status fw_handles_reserve(sigil_fw *fw, uint32_t n, uint32_t *first)
 {
     sigil_status st;
 
-    mtx_lock(&fw->appl_lock);
+    pthread_mutex_lock(&fw->appl_lock);
     if (fw->next_handle > UINT32_MAX - n) {
         st = SIGIL_ST_OBJECT_LIMIT;
         goto out;
@@ -79,6 +79,6 @@ sigil_status fw_handles_reserve(sigil_fw *fw, uint32_t n, uint32_t *first)
     if (st != SIGIL_ST_OK)
         fw->next_handle -= n;
 out:
-    mtx_unlock(&fw->appl_lock);
+    pthread_mutex_unlock(&fw->appl_lock);
     return st;
 }

@@ -98,7 +98,7 @@ static sigil_status wait_durable_locked(sigil_fw *fw, uint64_t seq)
     fw_audit *a = &fw->audit;
     while (!a->failed && a->durable_seq <= seq) {
         if (a->flushing) {
-            cnd_wait(&a->cond, &a->lock);
+            pthread_cond_wait(&a->cond, &a->lock);
             continue;
         }
         /* Lead: take everything queued so far and write it in one append. */
@@ -111,9 +111,9 @@ static sigil_status wait_durable_locked(sigil_fw *fw, uint64_t seq)
         a->spare = NULL;
         a->spare_cap = 0;
         a->flushing = true;
-        mtx_unlock(&a->lock);
+        pthread_mutex_unlock(&a->lock);
         int rc = fw->plat->ops->log_append(fw->plat, AUDIT_LOG, buf, len);
-        mtx_lock(&a->lock);
+        pthread_mutex_lock(&a->lock);
         a->spare = buf;
         a->spare_cap = buf_cap;
         a->flushing = false;
@@ -123,7 +123,7 @@ static sigil_status wait_durable_locked(sigil_fw *fw, uint64_t seq)
         } else {
             a->failed = true;
         }
-        cnd_broadcast(&a->cond);
+        pthread_cond_broadcast(&a->cond);
     }
     return a->failed ? SIGIL_ST_AUDIT_FAILURE : SIGIL_ST_OK;
 }
@@ -134,11 +134,11 @@ sigil_status fw_audit_write(sigil_fw *fw, sigil_audit_rec *r)
     uint64_t seq = 0;
     sigil_status st;
 
-    mtx_lock(&a->lock);
+    pthread_mutex_lock(&a->lock);
     st = a->failed ? SIGIL_ST_AUDIT_FAILURE : queue_locked(fw, r, &seq);
     if (st == SIGIL_ST_OK)
         st = wait_durable_locked(fw, seq);
-    mtx_unlock(&a->lock);
+    pthread_mutex_unlock(&a->lock);
     return st;
 }
 
@@ -146,20 +146,20 @@ sigil_status fw_audit_checkpoint(sigil_fw *fw, uint64_t *seq)
 {
     fw_audit *a = &fw->audit;
     sigil_status st;
-    mtx_lock(&a->lock);
+    pthread_mutex_lock(&a->lock);
     st = a->failed ? SIGIL_ST_AUDIT_FAILURE : queue_checkpoint_locked(fw, seq);
     if (st == SIGIL_ST_OK)
         st = wait_durable_locked(fw, *seq);
-    mtx_unlock(&a->lock);
+    pthread_mutex_unlock(&a->lock);
     return st;
 }
 
 sigil_status fw_audit_read(sigil_fw *fw, uint64_t off, uint8_t *buf, size_t cap, size_t *len, uint64_t *total)
 {
     fw_audit *a = &fw->audit;
-    mtx_lock(&a->lock);
+    pthread_mutex_lock(&a->lock);
     uint64_t durable = a->log_size;
-    mtx_unlock(&a->lock);
+    pthread_mutex_unlock(&a->lock);
     *len = 0;
     *total = durable;
     if (off >= durable)
@@ -172,9 +172,9 @@ sigil_status fw_audit_read(sigil_fw *fw, uint64_t off, uint8_t *buf, size_t cap,
 
 bool fw_audit_ok(sigil_fw *fw)
 {
-    mtx_lock(&fw->audit.lock);
+    pthread_mutex_lock(&fw->audit.lock);
     bool ok = !fw->audit.failed;
-    mtx_unlock(&fw->audit.lock);
+    pthread_mutex_unlock(&fw->audit.lock);
     return ok;
 }
 
@@ -205,7 +205,7 @@ sigil_status fw_audit_open(sigil_fw *fw, char *why, size_t why_len)
     sigil_status st = SIGIL_ST_OK;
     bool eof = false;
 
-    if (mtx_init(&a->lock, mtx_plain) != thrd_success || cnd_init(&a->cond) != thrd_success || buf == NULL) {
+    if (pthread_mutex_init(&a->lock, NULL) != 0 || pthread_cond_init(&a->cond, NULL) != 0 || buf == NULL) {
         free(buf);
         return SIGIL_ST_NO_MEMORY;
     }
@@ -283,6 +283,6 @@ void fw_audit_close(sigil_fw *fw)
     free(a->pending);
     free(a->spare);
     a->pending = a->spare = NULL;
-    cnd_destroy(&a->cond);
-    mtx_destroy(&a->lock);
+    pthread_cond_destroy(&a->cond);
+    pthread_mutex_destroy(&a->lock);
 }

@@ -124,14 +124,14 @@ sigil_status fw_backup_export(sigil_fw *fw, uint32_t slot, sigil_wr *out)
         goto out;
     sigil_wr_init(&w, plain, cap);
     fw_token *t = &fw->tokens[slot];
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     if (!t->initialised)
         st = SIGIL_ST_TOKEN_NOT_INITIALIZED;
     else if (t->policy.state == SIGIL_SEAL_REVOKED)
         st = SIGIL_ST_SEAL_REVOKED;
     else
         st = seal_write_locked(fw, slot, &w);
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     if (st != SIGIL_ST_OK)
         goto out;
 
@@ -206,12 +206,12 @@ sigil_status fw_backup_restore(sigil_fw *fw, const uint8_t *blob, size_t len, ui
     /* Same seal already here? */
     for (uint32_t i = 0; i < fw->cfg.slot_count && st == SIGIL_ST_OK; i++) {
         fw_token *t = &fw->tokens[i];
-        mtx_lock(&t->lock);
+        pthread_mutex_lock(&t->lock);
         if (t->initialised && strcmp(t->serial, fresh.serial) == 0)
             st = SIGIL_ST_SEAL_EXISTS;
         if (!t->initialised && slot == UINT32_MAX)
             slot = i;
-        mtx_unlock(&t->lock);
+        pthread_mutex_unlock(&t->lock);
     }
     if (st == SIGIL_ST_OK && slot == UINT32_MAX)
         st = SIGIL_ST_NO_FREE_SLOT;
@@ -219,7 +219,7 @@ sigil_status fw_backup_restore(sigil_fw *fw, const uint8_t *blob, size_t len, ui
         goto out;
 
     fw_token *t = &fw->tokens[slot];
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     if (t->initialised) {
         st = SIGIL_ST_NO_FREE_SLOT; /* taken meanwhile */
         goto unlock;
@@ -278,7 +278,7 @@ sigil_status fw_backup_restore(sigil_fw *fw, const uint8_t *blob, size_t len, ui
             st = SIGIL_ST_STORAGE_FAILURE;
     }
 unlock:
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
 out:
     if (plain != NULL)
         sigil_wipe(plain, len - BACKUP_HDR);

@@ -39,13 +39,13 @@ sigil_status fw_cmd_info(sigil_fw *fw, fw_req *rq)
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
     for (uint32_t i = 0; i < fw->cfg.slot_count; i++) {
-        mtx_lock(&fw->tokens[i].lock);
+        pthread_mutex_lock(&fw->tokens[i].lock);
         used += fw->tokens[i].initialised ? 1u : 0u;
-        mtx_unlock(&fw->tokens[i].lock);
+        pthread_mutex_unlock(&fw->tokens[i].lock);
     }
-    mtx_lock(&fw->appl_lock);
+    pthread_mutex_lock(&fw->appl_lock);
     initialised = fw->initialised;
-    mtx_unlock(&fw->appl_lock);
+    pthread_mutex_unlock(&fw->appl_lock);
 
     sigil_wr_str(out, FW_VERSION_STRING);
     sigil_wr_str(out, sigil_crypto_backend_name());
@@ -74,7 +74,7 @@ sigil_status fw_cmd_appliance_init(sigil_fw *fw, fw_req *rq)
     st = fw_cred_make(&cred, pin, n, fw->cfg.kdf_iterations, fw->cfg.max_pin_tries);
     if (st != SIGIL_ST_OK)
         return st;
-    mtx_lock(&fw->appl_lock);
+    pthread_mutex_lock(&fw->appl_lock);
     if (fw->initialised) {
         st = SIGIL_ST_APPLIANCE_ALREADY_INITIALIZED;
     } else {
@@ -86,7 +86,7 @@ sigil_status fw_cmd_appliance_init(sigil_fw *fw, fw_req *rq)
             sigil_wipe(&fw->admin, sizeof(fw->admin));
         }
     }
-    mtx_unlock(&fw->appl_lock);
+    pthread_mutex_unlock(&fw->appl_lock);
     sigil_wipe(&cred, sizeof(cred));
     return st;
 }
@@ -111,10 +111,10 @@ static sigil_status role_login(sigil_fw *fw, fw_req *rq, uint8_t role)
         return SIGIL_ST_ALREADY_LOGGED_IN;
     if (now != SIGIL_AUDIT_ROLE_NONE)
         return SIGIL_ST_ANOTHER_USER_LOGGED_IN;
-    mtx_lock(&fw->appl_lock);
+    pthread_mutex_lock(&fw->appl_lock);
     fw_cred *cred = role == SIGIL_AUDIT_ROLE_ADMIN ? &fw->admin : &fw->auditor;
     st = fw_cred_check(fw, cred, pin, n, save_appliance, NULL, &fw->appl_lock);
-    mtx_unlock(&fw->appl_lock);
+    pthread_mutex_unlock(&fw->appl_lock);
     if (st == SIGIL_ST_OK)
         fw_appliance_role_set(fw, rq->conn, role);
     return st;
@@ -157,14 +157,14 @@ sigil_status fw_cmd_cred_set(sigil_fw *fw, fw_req *rq)
     st = fw_cred_make(&fresh, pin, n, fw->cfg.kdf_iterations, fw->cfg.max_pin_tries);
     if (st != SIGIL_ST_OK)
         return st;
-    mtx_lock(&fw->appl_lock);
+    pthread_mutex_lock(&fw->appl_lock);
     fw_cred *cred = role == SIGIL_AUDIT_ROLE_ADMIN ? &fw->admin : &fw->auditor;
     fw_cred old = *cred;
     *cred = fresh;
     st = fw_appliance_save_locked(fw);
     if (st != SIGIL_ST_OK)
         *cred = old;
-    mtx_unlock(&fw->appl_lock);
+    pthread_mutex_unlock(&fw->appl_lock);
     sigil_wipe(&old, sizeof(old));
     sigil_wipe(&fresh, sizeof(fresh));
     return st;

@@ -136,9 +136,9 @@ sigil_status fw_cmd_attest(sigil_fw *fw, fw_req *rq)
         goto out;
     }
     fw_token *t = &fw->tokens[slot];
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     n = write_statement(fw, slot, t, o, stmt, ATTEST_MAX);
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     st = n > 0 ? fw_devkey_sign(fw->attest_key, (const uint8_t *)stmt, n, sig) : SIGIL_ST_GENERAL_ERROR;
     if (st != SIGIL_ST_OK)
         goto out;
@@ -162,7 +162,7 @@ sigil_status fw_zeroize(sigil_fw *fw, uint16_t event)
     bool recorded = fw_audit_write(fw, &r) == SIGIL_ST_OK;
     for (uint32_t slot = 0; slot < fw->cfg.slot_count; slot++) {
         fw_token *t = &fw->tokens[slot];
-        mtx_lock(&t->lock);
+        pthread_mutex_lock(&t->lock);
         if (fw_keystore_wipe_slot_locked(fw, slot) != SIGIL_ST_OK)
             st = SIGIL_ST_STORAGE_FAILURE;
         t->initialised = false;
@@ -170,18 +170,18 @@ sigil_status fw_zeroize(sigil_fw *fw, uint16_t event)
         sigil_wipe(&t->user, sizeof(t->user));
         if (fw_token_save_locked(fw, slot) != SIGIL_ST_OK)
             st = SIGIL_ST_STORAGE_FAILURE;
-        mtx_unlock(&t->lock);
+        pthread_mutex_unlock(&t->lock);
     }
     if (fw->plat->ops->store_remove(fw->plat, "device-keys") != SIGIL_STORE_OK ||
         fw->plat->ops->store_remove(fw->plat, "appliance") != SIGIL_STORE_OK ||
         fw->plat->ops->root_secret_destroy(fw->plat) != 0)
         st = SIGIL_ST_STORAGE_FAILURE;
-    mtx_lock(&fw->appl_lock);
+    pthread_mutex_lock(&fw->appl_lock);
     sigil_wipe(&fw->admin, sizeof(fw->admin));
     sigil_wipe(&fw->auditor, sizeof(fw->auditor));
     sigil_wipe(fw->storage_key, sizeof(fw->storage_key));
     fw->initialised = false;
-    mtx_unlock(&fw->appl_lock);
+    pthread_mutex_unlock(&fw->appl_lock);
     return st == SIGIL_ST_OK && !recorded ? SIGIL_ST_AUDIT_FAILURE : st;
 }
 

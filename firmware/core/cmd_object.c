@@ -23,9 +23,9 @@ sigil_status fw_cmd_object_list(sigil_fw *fw, fw_req *rq)
         return st;
     bool user = fw_login_state(fw, conn, slot) == SIGIL_LOGIN_USER;
     fw_token *t = &fw->tokens[slot];
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     if (!t->initialised) {
-        mtx_unlock(&t->lock);
+        pthread_mutex_unlock(&t->lock);
         return SIGIL_ST_TOKEN_NOT_INITIALIZED;
     }
     uint8_t *count = sigil_wr_reserve(out, 4);
@@ -35,7 +35,7 @@ sigil_status fw_cmd_object_list(sigil_fw *fw, fw_req *rq)
         sigil_obj_record_write(out, &o->rec);
         n++;
     }
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     if (count != NULL) {
         sigil_wr c;
         sigil_wr_init(&c, count, 4);
@@ -124,9 +124,9 @@ sigil_status fw_cmd_generate_keypair(sigil_fw *fw, fw_req *rq)
     if (st != SIGIL_ST_OK)
         return st;
     fw_token *t = &fw->tokens[slot];
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     st = fw_keystore_has_room_locked(t, 2, 2 * sizeof(sigil_obj_record)) ? SIGIL_ST_OK : SIGIL_ST_OBJECT_LIMIT;
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     if (st != SIGIL_ST_OK)
         return st;
 
@@ -150,7 +150,7 @@ sigil_status fw_cmd_generate_keypair(sigil_fw *fw, fw_req *rq)
     if (st != SIGIL_ST_OK)
         goto out;
 
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     if (!t->initialised) {
         st = SIGIL_ST_TOKEN_NOT_INITIALIZED;
     } else if (t->policy.state == SIGIL_SEAL_REVOKED) {
@@ -174,7 +174,7 @@ sigil_status fw_cmd_generate_keypair(sigil_fw *fw, fw_req *rq)
         remove_blob(fw, slot, first + 1);
         remove_blob(fw, slot, first);
     }
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
 out:
     if (der != NULL)
         sigil_wipe(der, SIGIL_CRYPTO_MAX_PRIV_DER);
@@ -202,7 +202,7 @@ sigil_status fw_cmd_destroy_object(sigil_fw *fw, fw_req *rq)
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
     fw_token *t = &fw->tokens[slot];
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     for (fw_object **pp = &t->objects; *pp != NULL; pp = &(*pp)->next) {
         fw_object *o = *pp;
         if (o->rec.handle != handle)
@@ -216,7 +216,7 @@ sigil_status fw_cmd_destroy_object(sigil_fw *fw, fw_req *rq)
         st = SIGIL_ST_OK;
         break;
     }
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     return st;
 }
 
@@ -269,16 +269,16 @@ sigil_status fw_cmd_create_object(sigil_fw *fw, fw_req *rq)
     if (o->rec.obj_class == SIGIL_CLASS_PUBLIC_KEY)
         o->rec.flags |= SIGIL_OBJ_VERIFY;
     fw_token *t = &fw->tokens[slot];
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     st = fw_keystore_has_room_locked(t, 1, sigil_obj_record_len(&o->rec)) ? SIGIL_ST_OK : SIGIL_ST_OBJECT_LIMIT;
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     if (st == SIGIL_ST_OK)
         st = fw_handles_reserve(fw, 1, &handle);
     if (st != SIGIL_ST_OK)
         goto out;
     o->rec.handle = handle;
     rq->audit.handle = handle;
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     st = !t->initialised ? SIGIL_ST_TOKEN_NOT_INITIALIZED
          : fw_keystore_has_room_locked(t, 1, sigil_obj_record_len(&o->rec)) ? fw_keystore_save(fw, slot, o, NULL, 0)
                                                                            : SIGIL_ST_OBJECT_LIMIT;
@@ -289,7 +289,7 @@ sigil_status fw_cmd_create_object(sigil_fw *fw, fw_req *rq)
     } else {
         remove_blob(fw, slot, handle);
     }
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
 out:
     fw_object_put(o);
     return st;
@@ -317,7 +317,7 @@ sigil_status fw_cmd_set_object(sigil_fw *fw, fw_req *rq)
     rq->audit.mech = what;
 
     fw_token *t = &fw->tokens[slot];
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     for (fw_object *o = t->objects; o != NULL; o = o->next) {
         if (o->rec.handle != handle)
             continue;
@@ -358,6 +358,6 @@ sigil_status fw_cmd_set_object(sigil_fw *fw, fw_req *rq)
         free(nr);
         break;
     }
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     return st;
 }

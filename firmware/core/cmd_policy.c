@@ -26,7 +26,7 @@ sigil_status fw_cmd_policy_set(sigil_fw *fw, fw_req *rq)
     rq->audit.mech = p.mode;
 
     fw_token *t = &fw->tokens[slot];
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     if (!t->initialised) {
         st = SIGIL_ST_TOKEN_NOT_INITIALIZED;
         goto out;
@@ -41,7 +41,7 @@ sigil_status fw_cmd_policy_set(sigil_fw *fw, fw_req *rq)
     }
     fw_policy_apply_flags_locked(t);
 out:
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     return st;
 }
 
@@ -57,14 +57,14 @@ sigil_status fw_cmd_policy_get(sigil_fw *fw, fw_req *rq)
     if (st != SIGIL_ST_OK)
         return st;
     fw_token *t = &fw->tokens[slot];
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     if (!t->initialised) {
         st = SIGIL_ST_TOKEN_NOT_INITIALIZED;
     } else {
         fw_policy_write(rq->out, &t->policy);
         sigil_wr_u64(rq->out, t->sig_count);
     }
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     return st;
 }
 
@@ -87,7 +87,7 @@ sigil_status fw_cmd_seal_state(sigil_fw *fw, fw_req *rq)
     if (want < SIGIL_SEAL_ACTIVE || want > SIGIL_SEAL_REVOKED)
         return SIGIL_ST_BAD_ARGUMENT;
     fw_token *t = &fw->tokens[slot];
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     if (!t->initialised) {
         st = SIGIL_ST_TOKEN_NOT_INITIALIZED;
         goto out;
@@ -108,6 +108,6 @@ sigil_status fw_cmd_seal_state(sigil_fw *fw, fw_req *rq)
     if (want == SIGIL_SEAL_REVOKED)
         st = fw_keystore_destroy_private_locked(fw, slot);
 out:
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     return st;
 }

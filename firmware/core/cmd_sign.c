@@ -68,16 +68,16 @@ sigil_status fw_cmd_sign(sigil_fw *fw, fw_req *rq)
      * here), then the seal's usage counter (reserved in storage before it is spent). */
     fw_token *t = &fw->tokens[slot];
     fw_policy policy;
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     st = fw_policy_check_locked(fw, slot, mech);
     policy = t->policy;
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     if (st == SIGIL_ST_OK)
         st = fw_login_authorise_sign(fw, conn, slot, &policy);
     if (st == SIGIL_ST_OK) {
-        mtx_lock(&t->lock);
+        pthread_mutex_lock(&t->lock);
         st = fw_policy_count_locked(fw, slot);
-        mtx_unlock(&t->lock);
+        pthread_mutex_unlock(&t->lock);
     }
     if (st != SIGIL_ST_OK)
         goto out;

@@ -56,11 +56,11 @@ sigil_status fw_cmd_slot_list(sigil_fw *fw, fw_req *rq)
     sigil_wr_u32(out, fw->cfg.slot_count);
     for (uint32_t i = 0; i < fw->cfg.slot_count; i++) {
         fw_token *t = &fw->tokens[i];
-        mtx_lock(&t->lock);
+        pthread_mutex_lock(&t->lock);
         sigil_wr_u32(out, i);
         sigil_wr_u32(out, fw_token_flags_locked(t));
         sigil_wr_str(out, t->initialised ? t->label : "");
-        mtx_unlock(&t->lock);
+        pthread_mutex_unlock(&t->lock);
     }
     return SIGIL_ST_OK;
 }
@@ -81,7 +81,7 @@ sigil_status fw_cmd_token_info(sigil_fw *fw, fw_req *rq)
         return st;
     uint8_t login = fw_login_state(fw, conn, slot);
     fw_token *t = &fw->tokens[slot];
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     sigil_wr_u32(out, fw_token_flags_locked(t));
     sigil_wr_str(out, t->initialised ? t->label : "");
     sigil_wr_str(out, t->initialised ? t->serial : "");
@@ -89,7 +89,7 @@ sigil_status fw_cmd_token_info(sigil_fw *fw, fw_req *rq)
     sigil_wr_u32(out, login);
     sigil_wr_u32(out, t->user.tries_left);
     sigil_wr_u32(out, t->so.tries_left);
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     return SIGIL_ST_OK;
 }
 
@@ -117,7 +117,7 @@ sigil_status fw_cmd_init_token(sigil_fw *fw, fw_req *rq)
         return SIGIL_ST_SLOT_IN_USE;
 
     fw_token *t = &fw->tokens[slot];
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     if (!t->initialised) {
         st = token_create_locked(fw, slot, label, so_pin, n, NULL, 0);
         goto out;
@@ -134,7 +134,7 @@ sigil_status fw_cmd_init_token(sigil_fw *fw, fw_req *rq)
     fw_policy_default(&t->policy);
     st = fw_token_save_locked(fw, slot);
 out:
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     return st;
 }
 
@@ -160,17 +160,17 @@ sigil_status fw_cmd_seal_create(sigil_fw *fw, fw_req *rq)
 
     for (uint32_t slot = 0; slot < fw->cfg.slot_count; slot++) {
         fw_token *t = &fw->tokens[slot];
-        mtx_lock(&t->lock);
+        pthread_mutex_lock(&t->lock);
         if (!t->initialised) {
             st = token_create_locked(fw, slot, label, so_pin, so_len, user_pin, user_len);
-            mtx_unlock(&t->lock);
+            pthread_mutex_unlock(&t->lock);
             if (st == SIGIL_ST_OK) {
                 sigil_wr_u32(out, slot);
                 rq->audit.slot = slot;
             }
             return st;
         }
-        mtx_unlock(&t->lock);
+        pthread_mutex_unlock(&t->lock);
     }
     return st;
 }
@@ -217,7 +217,7 @@ sigil_status fw_cmd_login(sigil_fw *fw, fw_req *rq)
         return SIGIL_ST_ANOTHER_USER_LOGGED_IN;
 
     fw_token *t = &fw->tokens[slot];
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     if (!t->initialised) {
         st = SIGIL_ST_TOKEN_NOT_INITIALIZED;
         goto out;
@@ -229,7 +229,7 @@ sigil_status fw_cmd_login(sigil_fw *fw, fw_req *rq)
     else if (st == SIGIL_ST_OK)
         fw_login_set(fw, conn, slot, want);
 out:
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     return st;
 }
 
@@ -274,13 +274,13 @@ sigil_status fw_cmd_init_pin(sigil_fw *fw, fw_req *rq)
     if (st != SIGIL_ST_OK)
         return st;
     fw_token *t = &fw->tokens[slot];
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     fw_cred old = t->user;
     t->user = cred;
     st = fw_token_save_locked(fw, slot);
     if (st != SIGIL_ST_OK)
         t->user = old;
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     sigil_wipe(&old, sizeof(old));
     sigil_wipe(&cred, sizeof(cred));
     return st;
@@ -311,7 +311,7 @@ sigil_status fw_cmd_set_pin(sigil_fw *fw, fw_req *rq)
         return st;
     bool so = fw_login_state(fw, conn, slot) == SIGIL_LOGIN_SO;
     fw_token *t = &fw->tokens[slot];
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     if (!t->initialised) {
         st = SIGIL_ST_TOKEN_NOT_INITIALIZED;
         goto out;
@@ -331,6 +331,6 @@ sigil_status fw_cmd_set_pin(sigil_fw *fw, fw_req *rq)
     sigil_wipe(&old, sizeof(old));
     sigil_wipe(&fresh, sizeof(fresh));
 out:
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     return st;
 }

@@ -88,7 +88,7 @@ void fw_cred_read(sigil_rd *r, fw_cred *c)
 }
 
 sigil_status fw_cred_check(sigil_fw *fw, fw_cred *c, const uint8_t *pin, size_t pin_len,
-                           fw_cred_save_fn save, void *save_ctx, mtx_t *lock)
+                           fw_cred_save_fn save, void *save_ctx, pthread_mutex_t *lock)
 {
     fw_cred before = *c, snapshot;
     bool match = false;
@@ -111,9 +111,9 @@ sigil_status fw_cred_check(sigil_fw *fw, fw_cred *c, const uint8_t *pin, size_t 
     }
     /* The KDF runs without the lock; the try is already spent in storage. */
     snapshot = *c;
-    mtx_unlock(lock);
+    pthread_mutex_unlock(lock);
     st = fw_cred_matches(&snapshot, pin, pin_len, &match);
-    mtx_lock(lock);
+    pthread_mutex_lock(lock);
     /* Replaced meanwhile (a new PIN set): this PIN was checked against the old one. */
     if (st == SIGIL_ST_OK && match && !sigil_ct_equal(snapshot.salt, c->salt, sizeof(c->salt)))
         match = false;

@@ -24,7 +24,7 @@ static int platform_entropy(void *ctx, uint8_t *out, size_t len)
 }
 
 /* The crypto library is process-wide: started once, by the first device. */
-static once_flag crypto_once = ONCE_FLAG_INIT;
+static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
 static const sigil_platform *crypto_platform;
 static sigil_status crypto_init_status = SIGIL_ST_GENERAL_ERROR;
 
@@ -58,11 +58,11 @@ sigil_status sigil_fw_open(const sigil_platform *plat, const sigil_fw_config *cf
         goto out;
     fw->plat = plat;
     fw->cfg = *cfg;
-    if (mtx_init(&fw->lock, mtx_plain) != thrd_success || mtx_init(&fw->appl_lock, mtx_plain) != thrd_success)
+    if (pthread_mutex_init(&fw->lock, NULL) != 0 || pthread_mutex_init(&fw->appl_lock, NULL) != 0)
         goto out;
 
     crypto_platform = plat;
-    call_once(&crypto_once, crypto_start);
+    pthread_once(&crypto_once, crypto_start);
     st = crypto_init_status;
     if (st != SIGIL_ST_OK) {
         what = "crypto library and DRBG failed to start";
@@ -138,8 +138,8 @@ void sigil_fw_close(sigil_fw *fw)
         free(c->login);
         free(c);
     }
-    mtx_destroy(&fw->lock);
-    mtx_destroy(&fw->appl_lock);
+    pthread_mutex_destroy(&fw->lock);
+    pthread_mutex_destroy(&fw->appl_lock);
     sigil_wipe(fw, sizeof(*fw));
     free(fw);
 }

@@ -5,7 +5,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <threads.h>
+#include <pthread.h>
 
 #include "crypto.h"
 #include "platform.h"
@@ -51,7 +51,7 @@ typedef sigil_status (*fw_cred_save_fn)(sigil_fw *fw, void *save_ctx);
  * lock (which guards c); it is released while the KDF runs, so that a login does
  * not stall the signers of the seal. */
 FW_WUR sigil_status fw_cred_check(sigil_fw *fw, fw_cred *c, const uint8_t *pin, size_t pin_len,
-                                  fw_cred_save_fn save, void *save_ctx, mtx_t *lock);
+                                  fw_cred_save_fn save, void *save_ctx, pthread_mutex_t *lock);
 
 /* ---- sealed storage (sealed.c) ----------------------------------------- */
 
@@ -101,7 +101,7 @@ FW_WUR sigil_status fw_policy_count_locked(sigil_fw *fw, uint32_t slot);
 /* ---- seal slots (token.c) ---------------------------------------------- */
 
 typedef struct {
-    mtx_t lock;                /* guards everything below */
+    pthread_mutex_t lock;                /* guards everything below */
     bool initialised;
     char label[SIGIL_LABEL_MAX_LEN + 1];
     char serial[FW_SERIAL_LEN + 1];
@@ -142,8 +142,8 @@ struct sigil_fw_conn {
 /* ---- audit trail (audit.c) ------------------------------------------------ */
 
 typedef struct {
-    mtx_t lock;
-    cnd_t cond;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
     uint8_t head[SIGIL_AUDIT_HASH_LEN]; /* hash of the last queued record */
     uint64_t next_seq;                  /* sequence number of the next record */
     uint64_t durable_seq;               /* records below this are on stable storage */
@@ -183,8 +183,8 @@ struct sigil_fw {
     uint8_t storage_key[32];
     bool self_test_ok;
 
-    mtx_t lock;                /* the application contexts */
-    mtx_t appl_lock;           /* the appliance record: the four fields below */
+    pthread_mutex_t lock;                /* the application contexts */
+    pthread_mutex_t appl_lock;           /* the appliance record: the four fields below */
     bool initialised;
     fw_cred admin;
     fw_cred auditor;

@@ -308,7 +308,7 @@ fw_object *fw_keystore_get_private(sigil_fw *fw, uint32_t slot, uint32_t handle)
     fw_token *t = &fw->tokens[slot];
     fw_object *found = NULL;
 
-    mtx_lock(&t->lock);
+    pthread_mutex_lock(&t->lock);
     for (fw_object *o = t->objects; o != NULL; o = o->next) {
         if (o->rec.handle == handle && o->rec.obj_class == SIGIL_CLASS_PRIVATE_KEY) {
             atomic_fetch_add(&o->refs, 1);
@@ -316,6 +316,6 @@ fw_object *fw_keystore_get_private(sigil_fw *fw, uint32_t slot, uint32_t handle)
             break;
         }
     }
-    mtx_unlock(&t->lock);
+    pthread_mutex_unlock(&t->lock);
     return found;
 }

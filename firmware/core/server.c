@@ -49,9 +49,9 @@ static sigil_status check_need(sigil_fw *fw, sigil_fw_conn *conn, const fw_comma
     if (cmd->crypto && !fw->self_test_ok)
         return SIGIL_ST_SELF_TEST_FAILED;
 
-    mtx_lock(&fw->appl_lock);
+    pthread_mutex_lock(&fw->appl_lock);
     initialised = fw->initialised;
-    mtx_unlock(&fw->appl_lock);
+    pthread_mutex_unlock(&fw->appl_lock);
 
     switch (cmd->need) {
     case FW_NEED_NONE:

@@ -96,7 +96,7 @@ sigil_status fw_tokens_load(sigil_fw *fw)
     if (fw->tokens == NULL)
         return SIGIL_ST_NO_MEMORY;
     for (uint32_t i = 0; i < fw->cfg.slot_count; i++) {
-        if (mtx_init(&fw->tokens[i].lock, mtx_plain) != thrd_success)
+        if (pthread_mutex_init(&fw->tokens[i].lock, NULL) != 0)
             return SIGIL_ST_NO_MEMORY;
     }
     for (uint32_t i = 0; i < fw->cfg.slot_count; i++) {
@@ -113,7 +113,7 @@ void fw_tokens_free(sigil_fw *fw)
         return;
     for (uint32_t i = 0; i < fw->cfg.slot_count; i++) {
         fw_keystore_free_list(fw->tokens[i].objects);
-        mtx_destroy(&fw->tokens[i].lock);
+        pthread_mutex_destroy(&fw->tokens[i].lock);
     }
     sigil_wipe(fw->tokens, fw->cfg.slot_count * sizeof(fw_token));
     free(fw->tokens);
