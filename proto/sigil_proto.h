@@ -32,6 +32,7 @@
 #define SIGIL_OBJ_LABEL_MAX_LEN 128u
 #define SIGIL_SIGN_MAX_INPUT 1024u /* a digest, a DigestInfo, or a raw RSA block */
 #define SIGIL_RANDOM_MAX 65536u
+#define SIGIL_INFO_HEALTH_MAX 256u
 #define SIGIL_OBJ_ATTRS_MAX 8192u /* further PKCS#11 attributes of an object, TLV-encoded */
 
 typedef enum {

@@ -170,6 +170,14 @@ sigil_status fw_audit_read(sigil_fw *fw, uint64_t off, uint8_t *buf, size_t cap,
     return rc == SIGIL_STORE_OK ? SIGIL_ST_OK : SIGIL_ST_STORAGE_FAILURE;
 }
 
+uint64_t fw_audit_records(sigil_fw *fw)
+{
+    pthread_mutex_lock(&fw->audit.lock);
+    uint64_t n = fw->audit.durable_seq;
+    pthread_mutex_unlock(&fw->audit.lock);
+    return n;
+}
+
 bool fw_audit_ok(sigil_fw *fw)
 {
     pthread_mutex_lock(&fw->audit.lock);

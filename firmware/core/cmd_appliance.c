@@ -54,6 +54,25 @@ sigil_status fw_cmd_info(sigil_fw *fw, fw_req *rq)
     sigil_wr_u32(out, fw->cfg.slot_count);
     sigil_wr_u32(out, used);
     sigil_wr_u8(out, fw_appliance_role(fw, conn));
+    /* Health, in words an administrator can act on. */
+    const char *health = "ok";
+    if (atomic_load(&fw->zeroized))
+        health = "zeroised: the device holds no keys; restart it to start afresh";
+    else if (!fw->self_test_ok)
+        health = "error state: self-test failed (known-answer tests or DRBG health check); every "
+                 "cryptographic command is refused";
+    else if (!fw_audit_ok(fw))
+        health = "error state: the audit trail cannot be written; audited commands are refused until "
+                 "the device restarts with writable storage";
+    sigil_wr_str(out, health);
+    sigil_wr_str(out, fw->serial);
+    sigil_wr_u64(out, fw_audit_records(fw));
+    sigil_wr_u32(out, fw->refused_blobs);
+    uint8_t domain[8];
+    if (fw_backup_domain_id(fw, domain) == SIGIL_ST_OK)
+        sigil_wr_bytes(out, domain, sizeof(domain));
+    else
+        sigil_wr_bytes(out, NULL, 0);
     return SIGIL_ST_OK;
 }
 

@@ -162,6 +162,8 @@ FW_WUR sigil_status fw_audit_write(sigil_fw *fw, sigil_audit_rec *r);
 FW_WUR sigil_status fw_audit_device_event(sigil_fw *fw, uint16_t event, uint32_t status,
                                           const void *data, size_t data_len);
 bool fw_audit_ok(sigil_fw *fw);
+/* Records on stable storage. */
+uint64_t fw_audit_records(sigil_fw *fw);
 
 /* devkeys.c */
 FW_WUR sigil_status fw_devkeys_load(sigil_fw *fw);

@@ -20,6 +20,9 @@
 
 #include "emu.h"
 #include "linux_platform.h"
+#ifdef SIGIL_TEST_HOOKS
+#include "crypto_testhooks.h"
+#endif
 
 typedef struct {
     const char *state_dir;
@@ -201,6 +204,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "sigil-emu: %s\n", err);
         goto out;
     }
+#ifdef SIGIL_TEST_HOOKS
+    /* Test builds only: make a known-answer test fail, to show the error state. */
+    const char *kat = getenv("SIGIL_EMU_TEST_CORRUPT_KAT");
+    unsigned kat_id = 0;
+    if (kat != NULL && parse_uint(kat, 1, SIGIL_CRYPTO_KAT_COUNT, &kat_id) == 0) {
+        fprintf(stderr, "sigil-emu: TEST BUILD: corrupting known-answer test %u\n", kat_id);
+        sigil_crypto_test_corrupt_kat(kat_id);
+    }
+#endif
     sigil_fw_config_default(&cfg);
     cfg.slot_count = args.slots;
     if (sigil_fw_open(plat, &cfg, &srv.fw, err, sizeof(err)) != SIGIL_ST_OK) {

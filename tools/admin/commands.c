@@ -94,7 +94,12 @@ typedef struct {
     bool self_test_ok;
     uint32_t slot_count;
     uint32_t slots_used;
-    bool admin_logged_in;
+    uint8_t appliance_role;
+    char health[SIGIL_INFO_HEALTH_MAX + 1];
+    char serial[17];
+    uint64_t audit_records;
+    uint32_t refused_blobs;
+    char backup_domain[17];
 } info_result;
 
 static admin_exit query_info(admin_ctx *ctx, info_result *info)
@@ -115,7 +120,16 @@ static admin_exit query_info(admin_ctx *ctx, info_result *info)
     info->self_test_ok = sigil_rd_u8(&r) != 0;
     info->slot_count = sigil_rd_u32(&r);
     info->slots_used = sigil_rd_u32(&r);
-    info->admin_logged_in = sigil_rd_u8(&r) != 0;
+    info->appliance_role = sigil_rd_u8(&r);
+    sigil_rd_str(&r, info->health, SIGIL_INFO_HEALTH_MAX);
+    sigil_rd_str(&r, info->serial, 16);
+    info->audit_records = sigil_rd_u64(&r);
+    info->refused_blobs = sigil_rd_u32(&r);
+    size_t dn = 0;
+    const uint8_t *dom = sigil_rd_bytes(&r, 8, &dn);
+    info->backup_domain[0] = '\0';
+    for (size_t i = 0; dom != NULL && i < dn; i++)
+        snprintf(info->backup_domain + 2 * i, 3, "%02x", dom[i]);
     if (!sigil_rd_done(&r)) {
         admin_report_bad_response(ctx, "INFO");
         return ADMIN_EXIT_UNREACHABLE;
@@ -273,6 +287,11 @@ static admin_exit cmd_status(admin_ctx *ctx, int argc, char **argv)
         admin_json_str(&j, "crypto_backend", info.crypto_backend);
         admin_json_bool(&j, "initialised", info.initialised);
         admin_json_bool(&j, "self_test_ok", info.self_test_ok);
+        admin_json_str(&j, "health", info.health);
+        admin_json_str(&j, "device_serial", info.serial);
+        admin_json_uint(&j, "audit_records", info.audit_records);
+        admin_json_uint(&j, "refused_blobs", info.refused_blobs);
+        admin_json_str(&j, "backup_domain", info.backup_domain);
         admin_json_uint(&j, "slot_count", info.slot_count);
         admin_json_uint(&j, "slots_used", info.slots_used);
         admin_json_uint(&j, "slots_free", free_slots);
@@ -286,6 +305,15 @@ static admin_exit cmd_status(admin_ctx *ctx, int argc, char **argv)
         print_sanitised("crypto backend", info.crypto_backend);
         printf("%-16s %s\n", "initialised", info.initialised ? "yes" : "no (run: sigil-admin init)");
         printf("%-16s %s\n", "self-test", info.self_test_ok ? "passed" : "FAILED (no cryptographic service)");
+        print_sanitised("health", info.health);
+        print_sanitised("device serial", info.serial);
+        snprintf(line, sizeof line, "%llu records", (unsigned long long)info.audit_records);
+        printf("%-16s %s\n", "audit trail", line);
+        if (info.refused_blobs > 0) {
+            snprintf(line, sizeof line, "%u stored object(s) failed their integrity check", info.refused_blobs);
+            printf("%-16s %s\n", "WARNING", line);
+        }
+        print_sanitised("backup domain", info.backup_domain[0] ? info.backup_domain : "none");
         snprintf(line, sizeof line, "%u in total, %u used, %u free", info.slot_count, info.slots_used, free_slots);
         printf("%-16s %s\n", "seal slots", line);
         snprintf(line, sizeof line, "%u with a user PIN, %u locked", sum.user_pin_set, sum.locked);
