@@ -74,8 +74,14 @@ static const char *state_name(uint8_t s)
 static size_t write_statement(sigil_fw *fw, uint32_t slot, const fw_token *t, const fw_object *o,
                               char *out, size_t cap)
 {
-    char a[2 * 512 + 1], b[2 * 160 + 1];
+    char a[2 * 512 + 1], b[2 * 160 + 1], label[SIGIL_LABEL_MAX_LEN + 1];
     bool ec = o->rec.key_type == SIGIL_KEYTYPE_EC;
+    /* One line per field whatever a stored label holds: control characters become '?'. */
+    snprintf(label, sizeof(label), "%s", t->label);
+    for (char *p = label; *p != '\0'; p++) {
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+            *p = '?';
+    }
     hex(a, o->rec.pub_a, o->rec.pub_a_len);
     hex(b, o->rec.pub_b, o->rec.pub_b_len);
     int n = snprintf(out, cap,
@@ -101,7 +107,7 @@ static size_t write_statement(sigil_fw *fw, uint32_t slot, const fw_token *t, co
                      "policy-not-before: %llu\n"
                      "policy-not-after: %llu\n",
                      fw->serial, FW_VERSION_STRING,
-                     (unsigned long long)fw->plat->ops->time_now(fw->plat), (unsigned)slot, t->label,
+                     (unsigned long long)fw->plat->ops->time_now(fw->plat), (unsigned)slot, label,
                      (unsigned)o->rec.handle, ec ? "ec" : "rsa", (unsigned)o->rec.bits,
                      ec ? "ec-params" : "rsa-modulus", a, ec ? "ec-point" : "rsa-public-exponent", b,
                      (o->rec.flags & SIGIL_OBJ_LOCAL) ? "yes" : "no", state_name(t->policy.state),

@@ -5,6 +5,17 @@
 #include "fw_internal.h"
 #include "sigil_secmem.h"
 
+/* A seal label is one line of printable text: no control characters (it is shown
+ * to administrators and written into signed attestation statements). */
+static sigil_status label_ok(const char *label)
+{
+    for (const unsigned char *p = (const unsigned char *)label; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return SIGIL_ST_BAD_ARGUMENT;
+    }
+    return SIGIL_ST_OK;
+}
+
 static sigil_status save_token(sigil_fw *fw, void *ctx)
 {
     return fw_token_save_locked(fw, *(const uint32_t *)ctx);
@@ -111,6 +122,8 @@ sigil_status fw_cmd_init_token(sigil_fw *fw, fw_req *rq)
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
     st = fw_slot_check(fw, slot);
+    if (st == SIGIL_ST_OK)
+        st = label_ok(label);
     if (st != SIGIL_ST_OK)
         return st;
     if (fw_slot_in_use(fw, slot))
@@ -153,7 +166,7 @@ sigil_status fw_cmd_seal_create(sigil_fw *fw, fw_req *rq)
     const uint8_t *user_pin = sigil_rd_bytes(in, SIGIL_PIN_MAX_LEN, &user_len);
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
-    if (label[0] == '\0')
+    if (label[0] == '\0' || label_ok(label) != SIGIL_ST_OK)
         return SIGIL_ST_BAD_ARGUMENT;
     if (fw_pin_len_ok(so_len) != SIGIL_ST_OK || (user_len > 0 && fw_pin_len_ok(user_len) != SIGIL_ST_OK))
         return SIGIL_ST_PIN_LEN_RANGE;

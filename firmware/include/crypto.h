@@ -1,13 +1,19 @@
 /* crypto.h — the firmware's one cryptographic interface.
  *
  * The firmware core does no cryptography itself: it validates, applies policy
- * and calls these functions. Each build links exactly one backend
- * (firmware/crypto/mbedtls_*.c today). All functions return SIGIL_ST_OK or a
- * failure status from proto/sigil_status.h; outputs are wiped on failure.
+ * and calls these functions. Each build links exactly one backend, chosen with
+ * SIGIL_FW_CRYPTO: firmware/crypto/mbedtls_*.c (mbedTLS 2.28, portable) or
+ * firmware/crypto/openssl_*.c (OpenSSL 3 libcrypto, the Linux appliance's
+ * accelerator); docs/crypto-backends.md compares them. Both pass the same
+ * known-answer tests, refuse the same requests with the same statuses and read
+ * and write the same private key blobs, so an appliance can change backend
+ * without losing keys. All functions return SIGIL_ST_OK or a failure status from
+ * proto/sigil_status.h; outputs are wiped on failure.
  *
  * Thread safety: every function may be called from several worker threads at
  * once. A loaded key (sigil_crypto_key) may be used for signing from several
- * threads at once; the backend serialises internally where its library needs it.
+ * threads at once; the backend serialises internally where its library needs it
+ * (mbedTLS: one mutex per key; OpenSSL: no lock on the signing path).
  */
 #ifndef SIGIL_CRYPTO_H
 #define SIGIL_CRYPTO_H
@@ -123,9 +129,11 @@ SIGIL_CRYPTO_WUR sigil_status sigil_crypto_aead_open(const uint8_t key[32], cons
 
 /* ---- asymmetric -------------------------------------------------------- */
 
-/* Generates a key pair inside the device. priv_der receives the backend's
- * serialisation of the private key (to be encrypted by the key store, never
- * to leave the device); pub receives the public half. */
+/* Generates a key pair inside the device. priv_der receives the private key
+ * as unencrypted DER — PKCS#1 RSAPrivateKey for RSA, SEC1 ECPrivateKey with the
+ * named curve and public point for EC, the same in every backend — to be
+ * encrypted by the key store and never to leave the device; pub receives the
+ * public half. */
 SIGIL_CRYPTO_WUR sigil_status sigil_crypto_keygen(sigil_key_kind kind,
                                                   uint8_t *priv_der, size_t priv_cap, size_t *priv_len,
                                                   sigil_crypto_pub *pub);

@@ -320,6 +320,17 @@ static void test_init_token_and_seal_slots(void **state)
     wr_pin(w, SO_PIN);
     sigil_wr_str(w, "again");
     assert_int_equal(tfw_call(t, SIGIL_OP_INIT_TOKEN, w, NULL), SIGIL_ST_SLOT_IN_USE);
+    /* A label is one printable line (it goes into signed attestation statements). */
+    w = body();
+    sigil_wr_u32(w, 5);
+    wr_pin(w, "so-of-five");
+    sigil_wr_str(w, "five\nextractable: yes");
+    assert_int_equal(tfw_call(t, SIGIL_OP_INIT_TOKEN, w, NULL), SIGIL_ST_BAD_ARGUMENT);
+    w = body();
+    sigil_wr_str(w, "tab\there");
+    wr_pin(w, SO_PIN);
+    wr_pin(w, USER_PIN);
+    assert_int_equal(tfw_call(t, SIGIL_OP_SEAL_CREATE, w, NULL), SIGIL_ST_BAD_ARGUMENT);
     /* The next SEAL_CREATE takes the lowest free slot, 1. */
     w = body();
     sigil_wr_str(w, "seal-b");
