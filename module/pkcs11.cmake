@@ -1,10 +1,12 @@
 # The PKCS#11 module proper (included from module/CMakeLists.txt).
 set(SIGIL_PKCS11_SOURCES
-  api/function_list.c api/general.c api/slot.c api/session.c api/object.c api/sign.c
-  api/keygen.c api/random.c api/unsupported.c
+  api/function_list.c api/interface.c api/v3.c api/general.c api/slot.c api/session.c api/object.c
+  api/sign.c api/verify.c api/digest.c api/keygen.c api/random.c api/unsupported.c
   core/module.c core/lock.c core/rv.c core/wire.c core/slot.c core/mech.c core/hash.c
-  core/session.c core/auth.c core/objcache.c core/attr.c core/object.c core/find.c
-  core/sign.c core/keygen.c core/random.c)
+  core/session.c core/opslot.c core/auth.c
+  core/obj.c core/attrdef.c core/attrs_codec.c core/objcache.c core/sessobj.c core/attr.c core/cert.c
+  core/pubkey.c core/objbuild.c core/object.c core/create.c core/setattr.c core/find.c
+  core/sign.c core/verify.c core/digest.c core/keygen.c core/random.c)
 
 add_library(sigil_pkcs11_obj OBJECT ${SIGIL_PKCS11_SOURCES})
 target_include_directories(sigil_pkcs11_obj PUBLIC

@@ -8,6 +8,7 @@
 #define SIGIL_API_H
 
 #include "auth.h"
+#include "digest.h"
 #include "keygen.h"
 #include "mech.h"
 #include "module.h"
@@ -15,24 +16,35 @@
 #include "session.h"
 #include "sign.h"
 #include "slot.h"
+#include "verify.h"
 
-#define SIGIL_EXPORT __attribute__((visibility("default")))
+/* PKCS#11 3.0 interface discovery and function list (p11v3.h), offered on top of the 2.40 header. */
+#include "p11v3.h"
 
-/* PKCS#11 3.0 interface discovery, offered on top of the 2.40 header. */
-#ifdef CKF_INTERFACE_FORK_SAFE
-typedef CK_INTERFACE sigil_ck_interface;
-#else
-typedef struct sigil_ck_interface {
-    CK_UTF8CHAR *pInterfaceName;
-    void *pFunctionList;
-    CK_FLAGS flags;
-} sigil_ck_interface;
-SIGIL_EXPORT CK_RV C_GetInterfaceList(sigil_ck_interface *pInterfacesList, CK_ULONG *pulCount);
-SIGIL_EXPORT CK_RV C_GetInterface(CK_UTF8CHAR *pInterfaceName, CK_VERSION *pVersion,
-                                  sigil_ck_interface **ppInterface, CK_FLAGS flags);
-#endif
-
-/* The module's 2.40 function list (function_list.c). */
+/* The module's 2.40 and 3.0 function lists (function_list.c, interface.c). */
 extern CK_FUNCTION_LIST sigil_function_list;
+extern sigil_function_list_3_0 sigil_function_list_3;
+
+/* C_GetInfo's answer, reporting cryptokiVersion major.minor (the list it was called through). */
+CK_RV sigil_api_get_info(CK_INFO_PTR pInfo, CK_BYTE major, CK_BYTE minor);
+
+/* The functions PKCS#11 3.0 added (v3.c), behind the 3.0 list only. */
+CK_RV sigil_v3_get_info(CK_INFO_PTR pInfo);
+CK_RV sigil_v3_login_user(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR *pPin, CK_ULONG ulPinLen,
+                          CK_UTF8CHAR *pUsername, CK_ULONG ulUsernameLen);
+CK_RV sigil_v3_session_cancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags);
+CK_RV sigil_v3_message_init(CK_SESSION_HANDLE hSession, CK_MECHANISM *pMechanism, CK_OBJECT_HANDLE hKey);
+CK_RV sigil_v3_message_crypt(CK_SESSION_HANDLE hSession, void *pParameter, CK_ULONG ulParameterLen, CK_BYTE *pAd,
+                             CK_ULONG ulAdLen, CK_BYTE *pIn, CK_ULONG ulInLen, CK_BYTE *pOut, CK_ULONG *pulOutLen);
+CK_RV sigil_v3_message_begin(CK_SESSION_HANDLE hSession, void *pParameter, CK_ULONG ulParameterLen, CK_BYTE *pAd,
+                             CK_ULONG ulAdLen);
+CK_RV sigil_v3_message_crypt_next(CK_SESSION_HANDLE hSession, void *pParameter, CK_ULONG ulParameterLen,
+                                  CK_BYTE *pIn, CK_ULONG ulInLen, CK_BYTE *pOut, CK_ULONG *pulOutLen, CK_FLAGS flags);
+CK_RV sigil_v3_message_final(CK_SESSION_HANDLE hSession);
+CK_RV sigil_v3_sign_message(CK_SESSION_HANDLE hSession, void *pParameter, CK_ULONG ulParameterLen, CK_BYTE *pData,
+                            CK_ULONG ulDataLen, CK_BYTE *pSignature, CK_ULONG *pulSignatureLen);
+CK_RV sigil_v3_sign_message_begin(CK_SESSION_HANDLE hSession, void *pParameter, CK_ULONG ulParameterLen);
+CK_RV sigil_v3_verify_message(CK_SESSION_HANDLE hSession, void *pParameter, CK_ULONG ulParameterLen,
+                              CK_BYTE *pData, CK_ULONG ulDataLen, CK_BYTE *pSignature, CK_ULONG ulSignatureLen);
 
 #endif

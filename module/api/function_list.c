@@ -1,7 +1,5 @@
-/* function_list.c — the exported entry points: C_GetFunctionList (2.40) and, for 3.0-aware
- * callers, C_GetInterfaceList / C_GetInterface answering the same 2.40 list as "PKCS 11". */
-#include <string.h>
-
+/* function_list.c — the 2.40 function list and the exported C_GetFunctionList. The 3.0 list and
+ * C_GetInterfaceList / C_GetInterface are in interface.c. */
 #include "api.h"
 
 CK_FUNCTION_LIST sigil_function_list = {
@@ -81,43 +79,5 @@ SIGIL_EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList)
     if (ppFunctionList == NULL)
         return CKR_ARGUMENTS_BAD;
     *ppFunctionList = &sigil_function_list;
-    return CKR_OK;
-}
-
-static CK_UTF8CHAR g_iface_name[] = "PKCS 11";
-static sigil_ck_interface g_interfaces[] = {
-    {.pInterfaceName = g_iface_name, .pFunctionList = &sigil_function_list, .flags = 0},
-};
-
-SIGIL_EXPORT CK_RV C_GetInterfaceList(sigil_ck_interface *pInterfacesList, CK_ULONG *pulCount)
-{
-    const CK_ULONG n = sizeof(g_interfaces) / sizeof(g_interfaces[0]);
-    if (pulCount == NULL)
-        return CKR_ARGUMENTS_BAD;
-    if (pInterfacesList == NULL) {
-        *pulCount = n;
-        return CKR_OK;
-    }
-    if (*pulCount < n) {
-        *pulCount = n;
-        return CKR_BUFFER_TOO_SMALL;
-    }
-    memcpy(pInterfacesList, g_interfaces, sizeof(g_interfaces));
-    *pulCount = n;
-    return CKR_OK;
-}
-
-SIGIL_EXPORT CK_RV C_GetInterface(CK_UTF8CHAR *pInterfaceName, CK_VERSION *pVersion,
-                                  sigil_ck_interface **ppInterface, CK_FLAGS flags)
-{
-    if (ppInterface == NULL)
-        return CKR_ARGUMENTS_BAD;
-    if (pInterfaceName != NULL && strcmp((const char *)pInterfaceName, (const char *)g_iface_name) != 0)
-        return CKR_ARGUMENTS_BAD;
-    if (pVersion != NULL && (pVersion->major != 2 || pVersion->minor != 40))
-        return CKR_ARGUMENTS_BAD;
-    if (flags != 0) /* e.g. CKF_INTERFACE_FORK_SAFE: not offered */
-        return CKR_ARGUMENTS_BAD;
-    *ppInterface = &g_interfaces[0];
     return CKR_OK;
 }

@@ -20,7 +20,7 @@ CK_RV C_Finalize(CK_VOID_PTR pReserved)
     return sigil_module_finalize();
 }
 
-CK_RV C_GetInfo(CK_INFO_PTR pInfo)
+CK_RV sigil_api_get_info(CK_INFO_PTR pInfo, CK_BYTE major, CK_BYTE minor)
 {
     sigil_module *m = NULL;
     CK_RV rv = sigil_module_get(&m);
@@ -29,10 +29,15 @@ CK_RV C_GetInfo(CK_INFO_PTR pInfo)
     if (pInfo == NULL)
         return CKR_ARGUMENTS_BAD;
     memset(pInfo, 0, sizeof(*pInfo));
-    pInfo->cryptokiVersion = (CK_VERSION){2, 40};
+    pInfo->cryptokiVersion = (CK_VERSION){major, minor};
     sigil_pad(pInfo->manufacturerID, sizeof(pInfo->manufacturerID), "Sigil");
     pInfo->flags = 0;
     sigil_pad(pInfo->libraryDescription, sizeof(pInfo->libraryDescription), "Sigil seal appliance module");
     pInfo->libraryVersion = sigil_version_parse(SIGIL_VERSION);
     return CKR_OK;
+}
+
+CK_RV C_GetInfo(CK_INFO_PTR pInfo)
+{
+    return sigil_api_get_info(pInfo, 2, 40);
 }

@@ -1,5 +1,4 @@
-/* object.c — object functions: find, attributes, destroy; creating and changing objects is not
- * offered yet (CKR_FUNCTION_NOT_SUPPORTED). */
+/* object.c — object functions: create, copy, change, destroy, find, attributes. */
 #include "api.h"
 
 CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
@@ -7,11 +6,11 @@ CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_
 {
     sigil_module *m = NULL;
     CK_RV rv = sigil_module_get(&m);
-    (void)hSession;
-    (void)pTemplate;
-    (void)ulCount;
-    (void)phObject;
-    return rv != CKR_OK ? rv : CKR_FUNCTION_NOT_SUPPORTED;
+    if (rv != CKR_OK)
+        return rv;
+    if ((pTemplate == NULL && ulCount > 0) || phObject == NULL)
+        return CKR_ARGUMENTS_BAD;
+    return sigil_core_create_object(m, hSession, pTemplate, ulCount, phObject);
 }
 
 CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate,
@@ -19,12 +18,11 @@ CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTR
 {
     sigil_module *m = NULL;
     CK_RV rv = sigil_module_get(&m);
-    (void)hSession;
-    (void)hObject;
-    (void)pTemplate;
-    (void)ulCount;
-    (void)phNewObject;
-    return rv != CKR_OK ? rv : CKR_FUNCTION_NOT_SUPPORTED;
+    if (rv != CKR_OK)
+        return rv;
+    if ((pTemplate == NULL && ulCount > 0) || phNewObject == NULL)
+        return CKR_ARGUMENTS_BAD;
+    return sigil_core_copy_object(m, hSession, hObject, pTemplate, ulCount, phNewObject);
 }
 
 CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate,
@@ -32,11 +30,11 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, 
 {
     sigil_module *m = NULL;
     CK_RV rv = sigil_module_get(&m);
-    (void)hSession;
-    (void)hObject;
-    (void)pTemplate;
-    (void)ulCount;
-    return rv != CKR_OK ? rv : CKR_FUNCTION_NOT_SUPPORTED;
+    if (rv != CKR_OK)
+        return rv;
+    if (pTemplate == NULL && ulCount > 0)
+        return CKR_ARGUMENTS_BAD;
+    return sigil_core_set_attribute_value(m, hSession, hObject, pTemplate, ulCount);
 }
 
 CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)

@@ -91,12 +91,15 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
     return sigil_core_set_pin(m, hSession, pOldPin, ulOldLen, pNewPin, ulNewLen);
 }
 
+/* Seal slots never come and go: with CKF_DONT_BLOCK there is never an event (CKR_NO_EVENT); a
+ * blocking wait would never return, so it is refused (CKR_FUNCTION_NOT_SUPPORTED). */
 CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PTR pReserved)
 {
     sigil_module *m = NULL;
     CK_RV rv = sigil_module_get(&m);
-    (void)flags;
-    (void)pSlot;
-    (void)pReserved;
-    return rv != CKR_OK ? rv : CKR_FUNCTION_NOT_SUPPORTED; /* tokens never come and go */
+    if (rv != CKR_OK)
+        return rv;
+    if (pSlot == NULL || pReserved != NULL)
+        return CKR_ARGUMENTS_BAD;
+    return (flags & CKF_DONT_BLOCK) ? CKR_NO_EVENT : CKR_FUNCTION_NOT_SUPPORTED;
 }

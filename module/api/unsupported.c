@@ -1,8 +1,8 @@
-/* unsupported.c — functions of the v2.40 list this module does not offer yet.
+/* unsupported.c — functions of the v2.40 list this module does not offer.
  *
- * Encryption, decryption, digesting and verification are not appliance services here (a later
- * issue may do digest and verify in the module): CKR_FUNCTION_NOT_SUPPORTED. Parallel functions:
- * CKR_FUNCTION_NOT_PARALLEL. Every one still answers CKR_CRYPTOKI_NOT_INITIALIZED first.
+ * Encryption and decryption (a seal device signs) and the dual-function updates:
+ * CKR_FUNCTION_NOT_SUPPORTED. Parallel functions: CKR_FUNCTION_NOT_PARALLEL. Every one still
+ * answers CKR_CRYPTOKI_NOT_INITIALIZED first.
  */
 #include "api.h"
 
@@ -82,98 +82,6 @@ CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastPart, CK_ULONG
     (void)hSession;
     (void)pLastPart;
     (void)pulLastPartLen;
-    return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
-}
-
-CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
-{
-    (void)hSession;
-    (void)pMechanism;
-    return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
-}
-
-CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
-{
-    (void)hSession;
-    (void)pData;
-    (void)ulDataLen;
-    (void)pDigest;
-    (void)pulDigestLen;
-    return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
-}
-
-CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
-{
-    (void)hSession;
-    (void)pPart;
-    (void)ulPartLen;
-    return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
-}
-
-CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
-{
-    (void)hSession;
-    (void)hKey;
-    return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
-}
-
-CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
-{
-    (void)hSession;
-    (void)pDigest;
-    (void)pulDigestLen;
-    return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
-}
-
-CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
-{
-    (void)hSession;
-    (void)pMechanism;
-    (void)hKey;
-    return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
-}
-
-CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
-{
-    (void)hSession;
-    (void)pData;
-    (void)ulDataLen;
-    (void)pSignature;
-    (void)ulSignatureLen;
-    return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
-}
-
-CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
-{
-    (void)hSession;
-    (void)pPart;
-    (void)ulPartLen;
-    return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
-}
-
-CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
-{
-    (void)hSession;
-    (void)pSignature;
-    (void)ulSignatureLen;
-    return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
-}
-
-CK_RV C_VerifyRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
-{
-    (void)hSession;
-    (void)pMechanism;
-    (void)hKey;
-    return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
-}
-
-CK_RV C_VerifyRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen, CK_BYTE_PTR pData, CK_ULONG_PTR pulDataLen)
-{
-    (void)hSession;
-    (void)pSignature;
-    (void)ulSignatureLen;
-    (void)pData;
-    (void)pulDataLen;
     return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
 }
 

@@ -2,7 +2,8 @@
  *
  * send_all/recv_all loop over short writes/reads and EINTR; sends use MSG_NOSIGNAL
  * so that a closed peer yields EPIPE instead of killing the process with SIGPIPE.
- * Sockets are close-on-exec. "tcp:HOST:PORT" (TLS) is planned, not implemented.
+ * recv_some (the pipelined client's reader) takes whatever has arrived; shutdown wakes a
+ * reader blocked in it. Sockets are close-on-exec. "tcp:HOST:PORT" (TLS) is planned, not implemented.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -94,6 +95,23 @@ static int sock_recv_all(void *conn, uint8_t *buf, size_t n)
     return 0;
 }
 
+static ssize_t sock_recv_some(void *conn, uint8_t *buf, size_t cap)
+{
+    sock_conn *c = conn;
+    for (;;) {
+        ssize_t k = recv(c->fd, buf, cap, 0);
+        if (k < 0 && errno == EINTR)
+            continue;
+        return k < 0 ? -1 : k;
+    }
+}
+
+static void sock_shutdown(void *conn)
+{
+    sock_conn *c = conn;
+    (void)shutdown(c->fd, SHUT_RDWR);
+}
+
 static void sock_close(void *conn)
 {
     sock_conn *c = conn;
@@ -108,4 +126,6 @@ const sigil_transport_ops sigil_transport_socket = {
     .send_all = sock_send_all,
     .recv_all = sock_recv_all,
     .close = sock_close,
+    .recv_some = sock_recv_some,
+    .shutdown = sock_shutdown,
 };

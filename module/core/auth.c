@@ -10,6 +10,7 @@
 #include "object.h"
 #include "session.h"
 #include "sigil_secmem.h"
+#include "slot.h"
 #include "wire.h"
 
 #define SIGIL_PIN_REQ_CAP (16u + 2u * (4u + SIGIL_PIN_MAX_LEN) + 4u + SIGIL_LABEL_MAX_LEN)
@@ -39,7 +40,7 @@ static CK_RV login_allowed(const sigil_module *m, const sigil_session *s, CK_USE
             return CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
         return CKR_OK;
     case CKU_CONTEXT_SPECIFIC:
-        if (s->sign_state == SIGIL_OPSTATE_NONE)
+        if (s->ops[SIGIL_OPK_SIGN].state == SIGIL_OPSTATE_NONE)
             return CKR_OPERATION_NOT_INITIALIZED;
         if (sl->login != SIGIL_LOGIN_USER)
             return CKR_USER_NOT_LOGGED_IN;
@@ -75,14 +76,15 @@ CK_RV sigil_core_login(sigil_module *m, CK_SESSION_HANDLE hs, CK_USER_TYPE type,
     sigil_wr_bytes(&w, pin, pin_len);
     rv = sigil_wire_call_empty(m, SIGIL_OP_LOGIN, &w);
 
+    sigil_module_lock(m);
+    sigil_slot *sl = &m->slots[slot];
+    sigil_tokinfo_stale(sl); /* PIN counters and flags may have changed, whatever the outcome */
     if (type != CKU_CONTEXT_SPECIFIC && (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)) {
         /* ALREADY_LOGGED_IN from the appliance: it knows better than the module's cache. */
-        sigil_module_lock(m);
-        sigil_slot *sl = &m->slots[slot];
         sl->login = type == CKU_SO ? SIGIL_LOGIN_SO : SIGIL_LOGIN_USER;
         sigil_objcache_clear(sl); /* private objects appear */
-        sigil_module_unlock(m);
     }
+    sigil_module_unlock(m);
 out:
     sigil_wipe(req, sizeof(req));
     return rv;
@@ -91,9 +93,11 @@ out:
 void sigil_login_forget(sigil_module *m, uint32_t slot)
 {
     sigil_module_lock(m);
-    if (m->slots[slot].login != SIGIL_LOGIN_NONE) {
+    if (m->slots[slot].login == SIGIL_LOGIN_USER) { /* an SO is told NOT_LOGGED_IN for user commands */
         m->slots[slot].login = SIGIL_LOGIN_NONE;
         sigil_objcache_clear(&m->slots[slot]);
+        sigil_sessobj_drop_private(&m->slots[slot]);
+        sigil_tokinfo_stale(&m->slots[slot]);
     }
     sigil_module_unlock(m);
 }
@@ -121,9 +125,12 @@ CK_RV sigil_core_logout(sigil_module *m, CK_SESSION_HANDLE hs)
     if (rv == CKR_USER_NOT_LOGGED_IN) /* the appliance already forgot it (e.g. it restarted) */
         rv = CKR_OK;
     if (rv == CKR_OK) {
+        /* PKCS#11 v2.40 §5.6 C_Logout: the private session objects are destroyed. */
         sigil_module_lock(m);
         m->slots[slot].login = SIGIL_LOGIN_NONE;
         sigil_objcache_clear(&m->slots[slot]);
+        sigil_sessobj_drop_private(&m->slots[slot]);
+        sigil_tokinfo_stale(&m->slots[slot]);
         sigil_module_unlock(m);
     }
     return rv;
@@ -162,12 +169,13 @@ CK_RV sigil_core_init_token(sigil_module *m, CK_SLOT_ID slot, const uint8_t *pin
     sigil_wr_bytes(&w, pin, pin_len);
     sigil_wr_str(&w, lab);
     rv = sigil_wire_call_empty(m, SIGIL_OP_INIT_TOKEN, &w);
+    sigil_module_lock(m);
+    sigil_tokinfo_stale(&m->slots[slot]);
     if (rv == CKR_OK) {
-        sigil_module_lock(m);
         m->slots[slot].login = SIGIL_LOGIN_NONE;
         sigil_objcache_clear(&m->slots[slot]);
-        sigil_module_unlock(m);
     }
+    sigil_module_unlock(m);
 out:
     sigil_wipe(req, sizeof(req));
     return rv;
@@ -194,6 +202,9 @@ CK_RV sigil_core_init_pin(sigil_module *m, CK_SESSION_HANDLE hs, const uint8_t *
     sigil_wr_u32(&w, slot);
     sigil_wr_bytes(&w, pin, pin_len);
     rv = sigil_wire_call_empty(m, SIGIL_OP_INIT_PIN, &w);
+    sigil_module_lock(m);
+    sigil_tokinfo_stale(&m->slots[slot]);
+    sigil_module_unlock(m);
 out:
     sigil_wipe(req, sizeof(req));
     return rv;
@@ -224,6 +235,9 @@ CK_RV sigil_core_set_pin(sigil_module *m, CK_SESSION_HANDLE hs, const uint8_t *o
     sigil_wr_bytes(&w, old_pin, old_len);
     sigil_wr_bytes(&w, new_pin, new_len);
     rv = sigil_wire_call_empty(m, SIGIL_OP_SET_PIN, &w);
+    sigil_module_lock(m);
+    sigil_tokinfo_stale(&m->slots[slot]);
+    sigil_module_unlock(m);
 out:
     sigil_wipe(req, sizeof(req));
     return rv;

@@ -5,7 +5,9 @@
 
 #include "module.h"
 
-/* The appliance says nobody is logged in (it restarted, say): forget the slot's login. No lock held. */
+/* A seal-user command was answered NOT_LOGGED_IN (the appliance restarted, say): forget the slot's
+ * user login and its private session objects. An SO login stays (the SO gets the same answer for
+ * commands only the user may run). No lock held. */
 void sigil_login_forget(sigil_module *m, uint32_t slot);
 
 SIGIL_P11_WUR CK_RV sigil_core_login(sigil_module *m, CK_SESSION_HANDLE hs, CK_USER_TYPE type,

@@ -3,20 +3,24 @@
  * What a template may ask (specs/pkcs11-profile.md "Key generation"):
  *  - CKA_EC_PARAMS naming P-256 or P-384 (DER OID), else CKR_CURVE_NOT_SUPPORTED;
  *    CKA_MODULUS_BITS 2048/3072/4096, else CKR_KEY_SIZE_RANGE; CKA_PUBLIC_EXPONENT 65537 only.
- *  - CKA_ID / CKA_LABEL from either template (equal if both give one); no CKA_ID -> 20 random bytes.
+ *  - CKA_ID / CKA_LABEL from either template (equal if both give one); no CKA_ID -> the SHA-1 of
+ *    the public value (EC point, RSA modulus), as OpenSC names keys, set with SET_OBJECT after
+ *    the pair is made.
  *  - A private key is always sensitive, never extractable: asking otherwise is
  *    CKR_TEMPLATE_INCONSISTENT. CKA_TOKEN=false is accepted and still makes token objects.
  *  - Usage flags the appliance cannot honour (CKA_DECRYPT, CKA_ENCRYPT, CKA_WRAP, ...) are accepted
  *    and ignored: the keys sign and verify only (pkcs11-tool asks for them by default).
  */
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrdef.h"
 #include "auth.h"
 #include "keygen.h"
 #include "object.h"
+#include "pubkey.h"
 #include "session.h"
+#include "slot.h"
 #include "wire.h"
 
 static const uint8_t oid_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
@@ -195,35 +199,71 @@ static CK_RV take_attr(keygen_req *k, const CK_ATTRIBUTE *a, bool is_priv)
 static CK_RV parse_templates(keygen_req *k, const CK_ATTRIBUTE *pub, CK_ULONG n_pub, const CK_ATTRIBUTE *priv,
                              CK_ULONG n_priv)
 {
-    CK_RV rv = CKR_OK;
+    CK_RV rv = sigil_tmpl_check(pub, n_pub);
+    if (rv == CKR_OK)
+        rv = sigil_tmpl_check(priv, n_priv);
     for (CK_ULONG i = 0; rv == CKR_OK && i < n_pub; i++)
         rv = take_attr(k, &pub[i], false);
     for (CK_ULONG i = 0; rv == CKR_OK && i < n_priv; i++)
         rv = take_attr(k, &priv[i], true);
     if (rv == CKR_OK && !k->have_param)
         rv = CKR_TEMPLATE_INCOMPLETE;
-    if (rv == CKR_OK && !k->have_id) {
-        /* The wire has no way to set CKA_ID after generation, so it cannot be derived from the
-         * public key as OpenSC does: a random 20-byte id (same length as a SHA-1) instead. */
-        k->id_len = 20;
-        rv = RAND_bytes(k->id, (int)k->id_len) == 1 ? CKR_OK : CKR_GENERAL_ERROR;
-    }
     return rv;
 }
 
-static CK_RV parse_pair(const uint8_t *resp, size_t n, const keygen_req *k, sigil_obj_record rec[2])
+static CK_RV parse_pair(const uint8_t *resp, size_t n, const keygen_req *k, sigil_object obj[2])
 {
     sigil_rd r;
+    CK_RV rv = CKR_HOST_MEMORY;
+    sigil_obj_record *rec = malloc(2 * sizeof(*rec));
+    if (rec == NULL)
+        return rv;
     sigil_rd_init(&r, resp, n);
     sigil_obj_record_read(&r, &rec[0]);
     sigil_obj_record_read(&r, &rec[1]);
+    rv = CKR_DEVICE_ERROR;
     if (!sigil_rd_done(&r))
-        return CKR_DEVICE_ERROR;
+        goto out;
     if (rec[0].obj_class != SIGIL_CLASS_PUBLIC_KEY || rec[1].obj_class != SIGIL_CLASS_PRIVATE_KEY ||
         rec[0].key_type != k->key_type || rec[1].key_type != k->key_type ||
-        rec[0].handle == CK_INVALID_HANDLE || rec[1].handle == CK_INVALID_HANDLE)
-        return CKR_DEVICE_ERROR;
-    return CKR_OK;
+        rec[0].handle == CK_INVALID_HANDLE || rec[1].handle == CK_INVALID_HANDLE ||
+        (rec[0].handle & SIGIL_SESSOBJ_BIT) || (rec[1].handle & SIGIL_SESSOBJ_BIT) || rec[0].attrs_len != 0 ||
+        rec[1].attrs_len != 0)
+        goto out;
+    rv = sigil_object_from_record(&obj[0], &rec[0]);
+    if (rv == CKR_OK)
+        rv = sigil_object_from_record(&obj[1], &rec[1]);
+out:
+    free(rec);
+    return rv;
+}
+
+/* Without CKA_ID in the templates: both halves get the SHA-1 of the public value. If that cannot
+ * be stored, the new pair is destroyed (a failed C_GenerateKeyPair leaves nothing behind). */
+static CK_RV name_pair(sigil_module *m, uint32_t slot, sigil_object obj[2])
+{
+    uint8_t id[SIGIL_PUBKEY_ID_LEN];
+    CK_RV rv = sigil_pubkey_id(&obj[0], id);
+    for (int i = 0; rv == CKR_OK && i < 2; i++) {
+        sigil_object nw = obj[i], stored;
+        memcpy(nw.id, id, sizeof(id));
+        nw.id_len = sizeof(id);
+        rv = sigil_object_store_changes(m, slot, &nw, SIGIL_SET_ID, NULL, 0, &stored);
+        if (rv == CKR_OK) {
+            sigil_object_release(&obj[i]);
+            obj[i] = stored;
+        }
+    }
+    for (int i = 0; rv != CKR_OK && i < 2; i++) {
+        uint8_t req[16];
+        sigil_wr w;
+        sigil_wr_init(&w, req, sizeof(req));
+        sigil_wr_u32(&w, slot);
+        sigil_wr_u32(&w, (uint32_t)obj[i].handle);
+        CK_RV drv = sigil_wire_call_empty(m, SIGIL_OP_DESTROY_OBJECT, &w);
+        (void)drv; /* best effort: the error that matters is rv */
+    }
+    return rv;
 }
 
 CK_RV sigil_core_generate_key_pair(sigil_module *m, CK_SESSION_HANDLE hs, const CK_MECHANISM *mech,
@@ -232,13 +272,14 @@ CK_RV sigil_core_generate_key_pair(sigil_module *m, CK_SESSION_HANDLE hs, const 
 {
     keygen_req k;
     sigil_session *s = NULL;
-    sigil_obj_record rec[2];
+    sigil_object obj[2];
     uint8_t req[32 + SIGIL_ID_MAX_LEN + SIGIL_OBJ_LABEL_MAX_LEN];
     uint8_t resp[2 * 1024];
     size_t n = 0;
     sigil_wr w;
 
     memset(&k, 0, sizeof(k));
+    memset(obj, 0, sizeof(obj));
     sigil_module_lock(m);
     CK_RV rv = sigil_session_lookup(m, hs, &s);
     if (rv == CKR_OK && !s->rw)
@@ -269,18 +310,21 @@ CK_RV sigil_core_generate_key_pair(sigil_module *m, CK_SESSION_HANDLE hs, const 
     rv = sigil_wire_call(m, SIGIL_OP_GENERATE_KEYPAIR, &w, resp, sizeof(resp), &n);
     if (rv == CKR_USER_NOT_LOGGED_IN)
         sigil_login_forget(m, slot);
-    if (rv != CKR_OK)
+    if (rv == CKR_OK)
+        rv = parse_pair(resp, n, &k, obj);
+    if (rv == CKR_OK && !k.have_id)
+        rv = name_pair(m, slot, obj);
+    if (rv != CKR_OK) {
+        sigil_object_release(&obj[0]);
+        sigil_object_release(&obj[1]);
         return rv;
-    rv = parse_pair(resp, n, &k, rec);
-    if (rv != CKR_OK)
-        return rv;
-
-    sigil_module_lock(m);
-    rv = sigil_objcache_add(&m->slots[slot], rec, 2);
-    sigil_module_unlock(m);
-    if (rv == CKR_OK) {
-        *h_pub = rec[0].handle;
-        *h_priv = rec[1].handle;
     }
-    return rv;
+    *h_pub = obj[0].handle;
+    *h_priv = obj[1].handle;
+    sigil_module_lock(m);
+    sigil_objcache_put(&m->slots[slot], &obj[0]);
+    sigil_objcache_put(&m->slots[slot], &obj[1]);
+    sigil_tokinfo_stale(&m->slots[slot]);
+    sigil_module_unlock(m);
+    return CKR_OK;
 }

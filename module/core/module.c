@@ -68,8 +68,10 @@ static void module_free(sigil_module *m)
         return;
     sigil_session_free_all(m);
     if (m->slots != NULL) {
-        for (uint32_t i = 0; i < m->slot_count; i++)
+        for (uint32_t i = 0; i < m->slot_count; i++) {
             sigil_objcache_clear(&m->slots[i]);
+            sigil_sessobj_drop_all(&m->slots[i]);
+        }
         free(m->slots);
     }
     sigil_client_close(m->client);

@@ -21,17 +21,33 @@
 #define SIGIL_MAX_CONNS 4u
 #define SIGIL_FW_VERSION_MAX 64u
 
-typedef struct sigil_sign_op sigil_sign_op;
+typedef struct sigil_object sigil_object; /* object.h */
 
-/* What this application is logged in as on a slot (SIGIL_LOGIN_*). */
+/* TOKEN_INFO as last answered, reused for up to a second (NSS polls C_GetTokenInfo). */
+typedef struct sigil_tokinfo {
+    bool valid;
+    uint32_t gen;        /* bumped when made stale: an answer fetched across that is not kept */
+    uint64_t fetched_ms; /* CLOCK_MONOTONIC */
+    uint32_t flags;      /* SIGIL_TOKEN_* */
+    char label[SIGIL_LABEL_MAX_LEN + 1];
+    char serial[16 + 1];
+    uint32_t user_left;
+    uint32_t so_left;
+} sigil_tokinfo;
+
+/* What this application is logged in as on a slot (SIGIL_LOGIN_*), and its objects there. */
 typedef struct sigil_slot {
     uint32_t login;
     unsigned long sessions;
     unsigned long rw_sessions;
-    /* Object cache from OBJECT_LIST (handles are the appliance's). */
-    sigil_obj_record *objs;
+    /* Token objects as OBJECT_LIST reports them (handles are the appliance's). */
+    sigil_object *objs;
     size_t n_objs;
     bool objs_loaded;
+    /* Session objects of this application (handles carry SIGIL_SESSOBJ_BIT). */
+    sigil_object *sobjs;
+    size_t n_sobjs;
+    sigil_tokinfo tokinfo;
 } sigil_slot;
 
 typedef enum {
@@ -39,6 +55,19 @@ typedef enum {
     SIGIL_OPSTATE_ACTIVE, /* initialised, owned by the session */
     SIGIL_OPSTATE_BUSY,   /* a call is working on it with the lock dropped */
 } sigil_opstate;
+
+/* The cryptographic operations a session can have active, one of each kind (opslot.h). */
+typedef enum {
+    SIGIL_OPK_SIGN = 0,
+    SIGIL_OPK_VERIFY,
+    SIGIL_OPK_DIGEST,
+    SIGIL_OPK_COUNT,
+} sigil_opkind;
+
+typedef struct sigil_opslot {
+    sigil_opstate state;
+    void *op; /* NULL while BUSY: the working call holds it */
+} sigil_opslot;
 
 typedef struct sigil_session {
     CK_SESSION_HANDLE handle;
@@ -51,8 +80,7 @@ typedef struct sigil_session {
     size_t n_found;
     size_t found_pos;
 
-    sigil_opstate sign_state;
-    sigil_sign_op *sign; /* NULL while BUSY: the working call holds it */
+    sigil_opslot ops[SIGIL_OPK_COUNT];
 } sigil_session;
 
 typedef struct sigil_lock {
@@ -71,6 +99,7 @@ typedef struct sigil_module {
     sigil_slot *slots;
     sigil_session *sessions[SIGIL_SESSION_BUCKETS];
     CK_SESSION_HANDLE next_session;
+    uint32_t next_sobj; /* session-object handle counter */
     unsigned long n_sessions;
     unsigned long n_rw_sessions;
     char fw_version[SIGIL_FW_VERSION_MAX + 1];

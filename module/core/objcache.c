@@ -1,4 +1,5 @@
-/* objcache.c — each slot's objects as OBJECT_LIST reports them, for this application's login.
+/* objcache.c — each slot's token objects as OBJECT_LIST reports them for this application's login,
+ * and the lookup of any object (token or session) by handle.
  *
  * The cache is dropped on login, logout, C_InitToken and reloaded lazily: on C_FindObjectsInit
  * (always, so objects created by other applications appear) and when a handle is not found.
@@ -11,46 +12,64 @@
 #include "wire.h"
 
 /* An object record on the wire is at least this long (every field empty). */
-#define SIGIL_OBJ_RECORD_MIN 30u
+#define SIGIL_OBJ_RECORD_MIN 34u
+
+static void release_all(sigil_object *objs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sigil_object_release(&objs[i]);
+    free(objs);
+}
 
 void sigil_objcache_clear(sigil_slot *slot)
 {
-    free(slot->objs);
+    release_all(slot->objs, slot->n_objs);
     slot->objs = NULL;
     slot->n_objs = 0;
     slot->objs_loaded = false;
 }
 
-static CK_RV parse_list(const uint8_t *resp, size_t len, sigil_obj_record **out, size_t *n_out)
+static CK_RV parse_list(const uint8_t *resp, size_t len, sigil_object **out, size_t *n_out)
 {
     CK_RV rv = CKR_DEVICE_ERROR;
-    sigil_obj_record *objs = NULL;
+    sigil_object *objs = NULL;
+    sigil_obj_record *rec = NULL;
+    size_t done = 0;
     sigil_rd r;
 
     sigil_rd_init(&r, resp, len);
     uint32_t n = sigil_rd_u32(&r);
     if (!sigil_rd_ok(&r) || n > len / SIGIL_OBJ_RECORD_MIN)
         goto out;
+    rv = CKR_HOST_MEMORY;
+    rec = malloc(sizeof(*rec));
+    if (rec == NULL)
+        goto out;
     if (n > 0) {
         objs = calloc(n, sizeof(*objs));
-        if (objs == NULL) {
-            rv = CKR_HOST_MEMORY;
+        if (objs == NULL)
             goto out;
-        }
     }
-    for (uint32_t i = 0; i < n; i++) {
-        sigil_obj_record_read(&r, &objs[i]);
-        if (objs[i].handle == CK_INVALID_HANDLE)
-            r.failed = true;
+    for (; done < n; done++) {
+        sigil_obj_record_read(&r, rec);
+        rv = CKR_DEVICE_ERROR;
+        if (!sigil_rd_ok(&r) || rec->handle == CK_INVALID_HANDLE || (rec->handle & SIGIL_SESSOBJ_BIT) != 0)
+            goto out;
+        rv = sigil_object_from_record(&objs[done], rec);
+        if (rv != CKR_OK)
+            goto out;
     }
+    rv = CKR_DEVICE_ERROR;
     if (!sigil_rd_done(&r))
         goto out;
     *out = objs;
     *n_out = n;
     objs = NULL;
+    done = 0;
     rv = CKR_OK;
 out:
-    free(objs);
+    release_all(objs, done);
+    free(rec);
     return rv;
 }
 
@@ -60,7 +79,7 @@ CK_RV sigil_objcache_refresh(sigil_module *m, uint32_t slot)
     uint8_t req[8];
     uint8_t *resp = NULL;
     size_t resp_len = 0;
-    sigil_obj_record *objs = NULL;
+    sigil_object *objs = NULL;
     size_t n = 0;
     sigil_wr w;
 
@@ -77,71 +96,98 @@ CK_RV sigil_objcache_refresh(sigil_module *m, uint32_t slot)
         goto out;
     sigil_module_lock(m);
     sigil_slot *sl = &m->slots[slot];
-    free(sl->objs);
+    release_all(sl->objs, sl->n_objs);
     sl->objs = objs;
     sl->n_objs = n;
     sl->objs_loaded = true;
     sigil_module_unlock(m);
     objs = NULL;
+    n = 0;
 out:
-    free(objs);
+    release_all(objs, n);
     free(resp);
     return rv;
 }
 
-CK_RV sigil_objcache_add(sigil_slot *slot, const sigil_obj_record *recs, size_t n)
+static sigil_object *cache_lookup(sigil_slot *sl, CK_OBJECT_HANDLE ho)
 {
-    if (!slot->objs_loaded)
-        return CKR_OK; /* the next load brings them */
-    sigil_obj_record *grown = realloc(slot->objs, (slot->n_objs + n) * sizeof(*grown));
-    if (grown == NULL) {
-        sigil_objcache_clear(slot);
-        return CKR_OK;
+    for (size_t i = 0; i < sl->n_objs; i++)
+        if (sl->objs[i].handle == ho)
+            return &sl->objs[i];
+    return NULL;
+}
+
+void sigil_objcache_put(sigil_slot *slot, sigil_object *o)
+{
+    sigil_object *have = slot->objs_loaded ? cache_lookup(slot, o->handle) : NULL;
+    if (have != NULL) { /* a reload already brought it */
+        sigil_object_release(have);
+        *have = *o;
+        return;
     }
-    memcpy(grown + slot->n_objs, recs, n * sizeof(*recs));
+    if (!slot->objs_loaded) {
+        sigil_object_release(o);
+        return;
+    }
+    sigil_object *grown = realloc(slot->objs, (slot->n_objs + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        sigil_object_release(o);
+        sigil_objcache_clear(slot);
+        return;
+    }
+    grown[slot->n_objs++] = *o;
     slot->objs = grown;
-    slot->n_objs += n;
-    return CKR_OK;
+}
+
+void sigil_objcache_replace(sigil_slot *slot, sigil_object *o)
+{
+    sigil_object *have = cache_lookup(slot, o->handle);
+    if (have == NULL) {
+        sigil_object_release(o);
+        return;
+    }
+    sigil_object_release(have);
+    *have = *o;
 }
 
 void sigil_objcache_remove(sigil_slot *slot, uint32_t handle)
 {
-    for (size_t i = 0; i < slot->n_objs; i++) {
-        if (slot->objs[i].handle == handle) {
-            memmove(&slot->objs[i], &slot->objs[i + 1], (slot->n_objs - i - 1) * sizeof(*slot->objs));
-            slot->n_objs--;
-            return;
-        }
-    }
+    sigil_object *o = cache_lookup(slot, handle);
+    if (o == NULL)
+        return;
+    size_t i = (size_t)(o - slot->objs);
+    sigil_object_release(o);
+    memmove(&slot->objs[i], &slot->objs[i + 1], (slot->n_objs - i - 1) * sizeof(*slot->objs));
+    slot->n_objs--;
+}
+
+static bool is_sessobj_handle(CK_OBJECT_HANDLE ho)
+{
+    return ho <= UINT32_MAX && (ho & SIGIL_SESSOBJ_BIT) != 0;
 }
 
 /* A private object is visible only while this application's user is logged in to its slot. */
-static const sigil_obj_record *cache_find(const sigil_slot *sl, CK_OBJECT_HANDLE ho)
+sigil_object *sigil_object_find(sigil_slot *sl, CK_OBJECT_HANDLE ho)
 {
     if (ho == CK_INVALID_HANDLE || ho > UINT32_MAX)
         return NULL;
-    for (size_t i = 0; i < sl->n_objs; i++) {
-        const sigil_obj_record *o = &sl->objs[i];
-        if (o->handle != ho)
-            continue;
-        if ((o->flags & SIGIL_OBJ_PRIVATE) && sl->login != SIGIL_LOGIN_USER)
-            return NULL;
-        return o;
-    }
-    return NULL;
+    sigil_object *o = is_sessobj_handle(ho) ? sigil_sessobj_find(sl, ho) : cache_lookup(sl, ho);
+    if (o != NULL && (o->flags & SIGIL_OBJ_PRIVATE) && sl->login != SIGIL_LOGIN_USER)
+        return NULL;
+    return o;
 }
 
 CK_RV sigil_object_get(sigil_module *m, CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, sigil_session **s,
-                       const sigil_obj_record **o)
+                       sigil_object **o)
 {
     CK_RV rv = sigil_session_lookup(m, hs, s);
     if (rv != CKR_OK)
         return rv;
     uint32_t slot = (uint32_t)(*s)->slot;
-    *o = cache_find(&m->slots[slot], ho);
+    *o = sigil_object_find(&m->slots[slot], ho);
     if (*o != NULL)
         return CKR_OK;
-    if (ho == CK_INVALID_HANDLE || ho > UINT32_MAX)
+    if (ho == CK_INVALID_HANDLE || ho > UINT32_MAX || is_sessobj_handle(ho))
         return CKR_OBJECT_HANDLE_INVALID;
     sigil_module_unlock(m);
     rv = sigil_objcache_refresh(m, slot);
@@ -151,6 +197,6 @@ CK_RV sigil_object_get(sigil_module *m, CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE h
     rv = sigil_session_lookup(m, hs, s);
     if (rv != CKR_OK)
         return rv;
-    *o = cache_find(&m->slots[slot], ho);
+    *o = sigil_object_find(&m->slots[slot], ho);
     return *o != NULL ? CKR_OK : CKR_OBJECT_HANDLE_INVALID;
 }

@@ -1,6 +1,7 @@
-/* object.c — C_GetAttributeValue, C_GetObjectSize, C_DestroyObject over the object cache. */
+/* object.c — C_GetAttributeValue, C_GetObjectSize, C_DestroyObject over the module's objects. */
 #include <string.h>
 
+#include "auth.h"
 #include "object.h"
 #include "session.h"
 #include "wire.h"
@@ -9,7 +10,7 @@ CK_RV sigil_core_get_attribute_value(sigil_module *m, CK_SESSION_HANDLE hs, CK_O
                                      CK_ATTRIBUTE *tmpl, CK_ULONG count)
 {
     sigil_session *s = NULL;
-    const sigil_obj_record *o = NULL;
+    sigil_object *o = NULL;
     uint8_t tmp[SIGIL_ATTR_TMP];
 
     sigil_module_lock(m);
@@ -45,7 +46,7 @@ out:
 CK_RV sigil_core_get_object_size(sigil_module *m, CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, CK_ULONG *size)
 {
     sigil_session *s = NULL;
-    const sigil_obj_record *o = NULL;
+    sigil_object *o = NULL;
     sigil_module_lock(m);
     CK_RV rv = sigil_object_get(m, hs, ho, &s, &o);
     if (rv == CKR_OK)
@@ -57,7 +58,7 @@ CK_RV sigil_core_get_object_size(sigil_module *m, CK_SESSION_HANDLE hs, CK_OBJEC
 CK_RV sigil_core_destroy_object(sigil_module *m, CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho)
 {
     sigil_session *s = NULL;
-    const sigil_obj_record *o = NULL;
+    sigil_object *o = NULL;
     uint8_t req[16];
     sigil_wr w;
 
@@ -65,6 +66,14 @@ CK_RV sigil_core_destroy_object(sigil_module *m, CK_SESSION_HANDLE hs, CK_OBJECT
     CK_RV rv = sigil_object_get(m, hs, ho, &s, &o);
     if (rv != CKR_OK)
         goto out_locked;
+    if (!sigil_object_destroyable(o)) {
+        rv = CKR_ACTION_PROHIBITED;
+        goto out_locked;
+    }
+    if (o->owner != 0) { /* a session object: any session of the application may destroy it */
+        sigil_sessobj_remove(&m->slots[s->slot], ho);
+        goto out_locked;
+    }
     if (!s->rw) {
         rv = CKR_SESSION_READ_ONLY;
         goto out_locked;
@@ -76,6 +85,8 @@ CK_RV sigil_core_destroy_object(sigil_module *m, CK_SESSION_HANDLE hs, CK_OBJECT
     sigil_wr_u32(&w, slot);
     sigil_wr_u32(&w, (uint32_t)ho);
     rv = sigil_wire_call_empty(m, SIGIL_OP_DESTROY_OBJECT, &w);
+    if (rv == CKR_USER_NOT_LOGGED_IN)
+        sigil_login_forget(m, slot);
 
     sigil_module_lock(m);
     if (rv == CKR_OK || rv == CKR_OBJECT_HANDLE_INVALID)

@@ -8,6 +8,15 @@
 #define CKR_CURVE_NOT_SUPPORTED CKR_ATTRIBUTE_VALUE_INVALID
 #endif
 
+/* Values the v2.40 header of p11-kit does not name. */
+#ifndef CK_CERTIFICATE_CATEGORY_UNSPECIFIED
+#define CK_CERTIFICATE_CATEGORY_UNSPECIFIED 0UL
+#define CK_CERTIFICATE_CATEGORY_OTHER_ENTITY 3UL
+#endif
+#ifndef CK_SECURITY_DOMAIN_UNSPECIFIED
+#define CK_SECURITY_DOMAIN_UNSPECIFIED 0UL
+#endif
+
 #define SIGIL_P11_WUR __attribute__((warn_unused_result))
 
 #endif

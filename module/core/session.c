@@ -7,8 +7,8 @@
 #include <stdlib.h>
 
 #include "object.h"
+#include "opslot.h"
 #include "session.h"
-#include "sign.h"
 #include "wire.h"
 
 static size_t bucket(CK_SESSION_HANDLE h)
@@ -44,7 +44,8 @@ void sigil_session_free(sigil_session *s)
     if (s == NULL)
         return;
     free(s->found);
-    sigil_sign_op_free(s->sign);
+    for (int k = 0; k < SIGIL_OPK_COUNT; k++)
+        sigil_op_free((sigil_opkind)k, s->ops[k].op);
     free(s);
 }
 
@@ -124,6 +125,7 @@ static void logout_on_last_close(sigil_module *m, CK_SLOT_ID slot)
     if (sl->sessions != 0 || sl->login == SIGIL_LOGIN_NONE)
         return;
     sl->login = SIGIL_LOGIN_NONE;
+    sl->tokinfo.valid = false;
     sigil_objcache_clear(sl);
     sigil_module_unlock(m);
     uint8_t req[8];
@@ -143,6 +145,7 @@ CK_RV sigil_core_close_session(sigil_module *m, CK_SESSION_HANDLE h)
     if (rv == CKR_OK) {
         CK_SLOT_ID slot = s->slot;
         unlink_session(m, s);
+        sigil_sessobj_drop_session(&m->slots[slot], h);
         sigil_session_free(s);
         logout_on_last_close(m, slot);
     }
@@ -161,6 +164,7 @@ CK_RV sigil_core_close_all_sessions(sigil_module *m, CK_SLOT_ID slot)
             sigil_session *next = s->next;
             if (s->slot == slot) {
                 unlink_session(m, s);
+                sigil_sessobj_drop_session(&m->slots[slot], s->handle);
                 sigil_session_free(s);
             }
             s = next;

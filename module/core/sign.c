@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "mech.h"
 #include "object.h"
+#include "opslot.h"
 #include "session.h"
 #include "sign.h"
 #include "sigil_secmem.h"
@@ -52,7 +53,7 @@ static CK_RV check_params(const sigil_mech_info *mi, const CK_MECHANISM *mech, s
         return CKR_MECHANISM_PARAM_INVALID;
     const CK_RSA_PKCS_PSS_PARAMS *p = mech->pParameter;
     sigil_hash h = sigil_hash_from_ckm(p->hashAlg);
-    if (h == SIGIL_HASH_NONE || sigil_hash_from_mgf(p->mgf) != h)
+    if (!sigil_hash_on_wire(h) || sigil_hash_from_mgf(p->mgf) != h)
         return CKR_MECHANISM_PARAM_INVALID;
     if (mi->hash != SIGIL_HASH_NONE && mi->hash != h)
         return CKR_MECHANISM_PARAM_INVALID;
@@ -63,8 +64,10 @@ static CK_RV check_params(const sigil_mech_info *mi, const CK_MECHANISM *mech, s
     return CKR_OK;
 }
 
-static CK_RV check_key(const sigil_mech_info *mi, const sigil_obj_record *o)
+static CK_RV check_key(const sigil_mech_info *mi, const sigil_object *o)
 {
+    if (o->obj_class != SIGIL_CLASS_PRIVATE_KEY && o->obj_class != SIGIL_CLASS_PUBLIC_KEY)
+        return CKR_KEY_HANDLE_INVALID; /* a certificate or data object */
     if (o->obj_class != SIGIL_CLASS_PRIVATE_KEY || !(o->flags & SIGIL_OBJ_SIGN))
         return CKR_KEY_FUNCTION_NOT_PERMITTED;
     CK_KEY_TYPE kt = o->key_type == SIGIL_KEYTYPE_EC ? CKK_EC : o->key_type == SIGIL_KEYTYPE_RSA ? CKK_RSA : (CK_KEY_TYPE)-1;
@@ -78,7 +81,7 @@ static CK_RV check_key(const sigil_mech_info *mi, const sigil_obj_record *o)
 CK_RV sigil_core_sign_init(sigil_module *m, CK_SESSION_HANDLE hs, const CK_MECHANISM *mech, CK_OBJECT_HANDLE key)
 {
     sigil_session *s = NULL;
-    const sigil_obj_record *o = NULL;
+    sigil_object *o = NULL;
     sigil_sign_op *op = NULL;
     CK_RV rv = CKR_MECHANISM_INVALID;
 
@@ -89,18 +92,18 @@ CK_RV sigil_core_sign_init(sigil_module *m, CK_SESSION_HANDLE hs, const CK_MECHA
         rv = srv;
         goto out;
     }
-    if (s->sign_state != SIGIL_OPSTATE_NONE) {
+    if (s->ops[SIGIL_OPK_SIGN].state != SIGIL_OPSTATE_NONE) {
         rv = CKR_OPERATION_ACTIVE;
         goto out;
     }
-    if (mi == NULL || mi->wire_mech == 0)
+    if (mi == NULL || !(mi->flags & CKF_SIGN))
         goto out;
     rv = sigil_object_get(m, hs, key, &s, &o);
     if (rv == CKR_OBJECT_HANDLE_INVALID)
         rv = CKR_KEY_HANDLE_INVALID;
     if (rv != CKR_OK)
         goto out;
-    if (s->sign_state != SIGIL_OPSTATE_NONE) { /* another thread, while the lock was dropped */
+    if (s->ops[SIGIL_OPK_SIGN].state != SIGIL_OPSTATE_NONE) { /* another thread, while the lock was dropped */
         rv = CKR_OPERATION_ACTIVE;
         goto out;
     }
@@ -119,54 +122,13 @@ CK_RV sigil_core_sign_init(sigil_module *m, CK_SESSION_HANDLE hs, const CK_MECHA
     rv = check_params(mi, mech, op);
     if (rv != CKR_OK)
         goto out;
-    s->sign = op;
-    s->sign_state = SIGIL_OPSTATE_ACTIVE;
+    sigil_op_install(s, SIGIL_OPK_SIGN, op);
     op = NULL;
     rv = CKR_OK;
 out:
     sigil_module_unlock(m);
     sigil_sign_op_free(op);
     return rv;
-}
-
-/* Lock held. Finds the session's active op: NOT_INITIALIZED / OPERATION_ACTIVE (busy). */
-static CK_RV active_op(sigil_module *m, CK_SESSION_HANDLE hs, sigil_session **s)
-{
-    CK_RV rv = sigil_session_lookup(m, hs, s);
-    if (rv != CKR_OK)
-        return rv;
-    if ((*s)->sign_state == SIGIL_OPSTATE_NONE)
-        return CKR_OPERATION_NOT_INITIALIZED;
-    if ((*s)->sign_state == SIGIL_OPSTATE_BUSY)
-        return CKR_OPERATION_ACTIVE;
-    return CKR_OK;
-}
-
-/* Lock held. Takes the op out of the session for a call that drops the lock. */
-static sigil_sign_op *take_op(sigil_session *s)
-{
-    sigil_sign_op *op = s->sign;
-    s->sign = NULL;
-    s->sign_state = SIGIL_OPSTATE_BUSY;
-    return op;
-}
-
-/* Gives op back (keep) or ends the operation; frees op when the session is gone or it ended. */
-static void return_op(sigil_module *m, CK_SESSION_HANDLE hs, sigil_sign_op *op, bool keep)
-{
-    sigil_module_lock(m);
-    sigil_session *s = sigil_session_find(m, hs);
-    if (s != NULL && s->sign_state == SIGIL_OPSTATE_BUSY) {
-        if (keep) {
-            s->sign = op;
-            s->sign_state = SIGIL_OPSTATE_ACTIVE;
-            op = NULL;
-        } else {
-            s->sign_state = SIGIL_OPSTATE_NONE;
-        }
-    }
-    sigil_module_unlock(m);
-    sigil_sign_op_free(op);
 }
 
 /* The appliance's input from a digest (hashed mechanisms) or the caller's data (raw ones). */
@@ -270,14 +232,14 @@ CK_RV sigil_core_sign(sigil_module *m, CK_SESSION_HANDLE hs, const uint8_t *data
     size_t in_len = 0;
 
     sigil_module_lock(m);
-    CK_RV rv = active_op(m, hs, &s);
-    if (rv == CKR_OK && s->sign->multipart)
+    CK_RV rv = sigil_op_active(m, hs, SIGIL_OPK_SIGN, &s);
+    if (rv == CKR_OK && ((sigil_sign_op *)sigil_op_peek(s, SIGIL_OPK_SIGN))->multipart)
         rv = CKR_OPERATION_ACTIVE; /* C_SignUpdate began a multi-part operation */
-    if (rv != CKR_OK || answer_length(s->sign, sig, sig_len, &rv)) {
+    if (rv != CKR_OK || answer_length(sigil_op_peek(s, SIGIL_OPK_SIGN), sig, sig_len, &rv)) {
         sigil_module_unlock(m);
         return rv;
     }
-    sigil_sign_op *op = take_op(s);
+    sigil_sign_op *op = sigil_op_take(s, SIGIL_OPK_SIGN);
     sigil_module_unlock(m);
 
     if (op->mech->hash != SIGIL_HASH_NONE) {
@@ -290,7 +252,7 @@ CK_RV sigil_core_sign(sigil_module *m, CK_SESSION_HANDLE hs, const uint8_t *data
     if (rv == CKR_OK)
         rv = sign_wire(m, op, in, in_len, sig, sig_len);
     sigil_wipe(in, sizeof(in));
-    return_op(m, hs, op, false);
+    sigil_op_return(m, hs, SIGIL_OPK_SIGN, op, false);
     return rv;
 }
 
@@ -299,12 +261,12 @@ CK_RV sigil_core_sign_update(sigil_module *m, CK_SESSION_HANDLE hs, const uint8_
     sigil_session *s = NULL;
 
     sigil_module_lock(m);
-    CK_RV rv = active_op(m, hs, &s);
+    CK_RV rv = sigil_op_active(m, hs, SIGIL_OPK_SIGN, &s);
     if (rv != CKR_OK) {
         sigil_module_unlock(m);
         return rv;
     }
-    sigil_sign_op *op = take_op(s);
+    sigil_sign_op *op = sigil_op_take(s, SIGIL_OPK_SIGN);
     sigil_module_unlock(m);
 
     op->multipart = true;
@@ -329,7 +291,7 @@ CK_RV sigil_core_sign_update(sigil_module *m, CK_SESSION_HANDLE hs, const uint8_
     }
 done:
     /* A failing C_SignUpdate ends the operation (PKCS#11 v2.40 §5.11). */
-    return_op(m, hs, op, rv == CKR_OK);
+    sigil_op_return(m, hs, SIGIL_OPK_SIGN, op, rv == CKR_OK);
     return rv;
 }
 
@@ -342,12 +304,12 @@ CK_RV sigil_core_sign_final(sigil_module *m, CK_SESSION_HANDLE hs, uint8_t *sig,
     unsigned int dlen = 0;
 
     sigil_module_lock(m);
-    CK_RV rv = active_op(m, hs, &s);
-    if (rv != CKR_OK || answer_length(s->sign, sig, sig_len, &rv)) {
+    CK_RV rv = sigil_op_active(m, hs, SIGIL_OPK_SIGN, &s);
+    if (rv != CKR_OK || answer_length(sigil_op_peek(s, SIGIL_OPK_SIGN), sig, sig_len, &rv)) {
         sigil_module_unlock(m);
         return rv;
     }
-    sigil_sign_op *op = take_op(s);
+    sigil_sign_op *op = sigil_op_take(s, SIGIL_OPK_SIGN);
     sigil_module_unlock(m);
 
     if (op->mech->hash != SIGIL_HASH_NONE) {
@@ -367,6 +329,6 @@ CK_RV sigil_core_sign_final(sigil_module *m, CK_SESSION_HANDLE hs, uint8_t *sig,
         rv = sign_wire(m, op, in, in_len, sig, sig_len);
 done:
     sigil_wipe(in, sizeof(in));
-    return_op(m, hs, op, false);
+    sigil_op_return(m, hs, SIGIL_OPK_SIGN, op, false);
     return rv;
 }

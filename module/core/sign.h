@@ -4,6 +4,8 @@
 
 #include "module.h"
 
+typedef struct sigil_sign_op sigil_sign_op;
+
 void sigil_sign_op_free(sigil_sign_op *op);
 
 SIGIL_P11_WUR CK_RV sigil_core_sign_init(sigil_module *m, CK_SESSION_HANDLE hs, const CK_MECHANISM *mech,

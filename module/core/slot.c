@@ -1,11 +1,14 @@
 /* slot.c — C_GetSlotList, C_GetSlotInfo, C_GetTokenInfo.
  *
  * Slot ids are the appliance's seal slot ids 0..slot_count-1 (learnt at HELLO, stable). Every
- * slot holds a token; an uninitialised one lacks CKF_TOKEN_INITIALIZED. Token info is asked
- * fresh (TOKEN_INFO) each time, so PIN counters and labels are current.
+ * slot holds a token; an uninitialised one lacks CKF_TOKEN_INITIALIZED. Slot information needs no
+ * round trip. Token information (TOKEN_INFO) is kept for up to a second, because NSS and others
+ * poll it; login, logout, C_InitToken, C_InitPIN and C_SetPIN make it stale at once (PIN
+ * counters, flags), so what they changed shows in the next answer.
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "slot.h"
 #include "wire.h"
@@ -85,40 +88,69 @@ static CK_FLAGS token_flags(uint32_t tf, uint32_t user_left, uint32_t so_left)
     return f;
 }
 
-CK_RV sigil_core_token_info(sigil_module *m, CK_SLOT_ID slot, CK_TOKEN_INFO *info)
+#define SIGIL_TOKINFO_TTL_MS 1000u
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static CK_RV fetch_token_info(sigil_module *m, uint32_t slot, sigil_tokinfo *ti)
 {
     uint8_t req[8];
     uint8_t resp[256];
     size_t n = 0;
-    char label[SIGIL_LABEL_MAX_LEN + 1];
-    char serial[16 + 1];
     sigil_wr w;
     sigil_rd r;
 
-    if (slot >= m->slot_count)
-        return CKR_SLOT_ID_INVALID;
     sigil_wr_init(&w, req, sizeof(req));
-    sigil_wr_u32(&w, (uint32_t)slot);
+    sigil_wr_u32(&w, slot);
     CK_RV rv = sigil_wire_call(m, SIGIL_OP_TOKEN_INFO, &w, resp, sizeof(resp), &n);
     if (rv != CKR_OK)
         return rv;
     sigil_rd_init(&r, resp, n);
-    uint32_t tf = sigil_rd_u32(&r);
-    sigil_rd_str(&r, label, SIGIL_LABEL_MAX_LEN);
-    sigil_rd_str(&r, serial, 16);
+    ti->flags = sigil_rd_u32(&r);
+    sigil_rd_str(&r, ti->label, SIGIL_LABEL_MAX_LEN);
+    sigil_rd_str(&r, ti->serial, 16);
     (void)sigil_rd_u32(&r); /* object_count */
     (void)sigil_rd_u32(&r); /* login_state: the module keeps its own view */
-    uint32_t user_left = sigil_rd_u32(&r);
-    uint32_t so_left = sigil_rd_u32(&r);
+    ti->user_left = sigil_rd_u32(&r);
+    ti->so_left = sigil_rd_u32(&r);
     if (!sigil_rd_done(&r))
         return CKR_DEVICE_ERROR;
+    ti->valid = true;
+    ti->fetched_ms = now_ms();
+    return CKR_OK;
+}
+
+CK_RV sigil_core_token_info(sigil_module *m, CK_SLOT_ID slot, CK_TOKEN_INFO *info)
+{
+    sigil_tokinfo ti;
+
+    if (slot >= m->slot_count)
+        return CKR_SLOT_ID_INVALID;
+    sigil_module_lock(m);
+    ti = m->slots[slot].tokinfo;
+    sigil_module_unlock(m);
+    if (!ti.valid || now_ms() - ti.fetched_ms >= SIGIL_TOKINFO_TTL_MS) {
+        uint32_t gen = ti.gen;
+        CK_RV rv = fetch_token_info(m, (uint32_t)slot, &ti);
+        if (rv != CKR_OK)
+            return rv;
+        sigil_module_lock(m);
+        if (m->slots[slot].tokinfo.gen == gen) /* not made stale while we asked */
+            m->slots[slot].tokinfo = ti;
+        sigil_module_unlock(m);
+    }
 
     memset(info, 0, sizeof(*info));
-    sigil_pad(info->label, sizeof(info->label), label);
+    sigil_pad(info->label, sizeof(info->label), ti.label);
     sigil_pad(info->manufacturerID, sizeof(info->manufacturerID), "Sigil");
     sigil_pad(info->model, sizeof(info->model), "sigil-emu");
-    sigil_pad(info->serialNumber, sizeof(info->serialNumber), serial);
-    info->flags = token_flags(tf, user_left, so_left);
+    sigil_pad(info->serialNumber, sizeof(info->serialNumber), ti.serial);
+    info->flags = token_flags(ti.flags, ti.user_left, ti.so_left);
     info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
     info->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
     info->ulMaxPinLen = SIGIL_PIN_MAX_LEN;

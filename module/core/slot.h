@@ -4,6 +4,13 @@
 
 #include "module.h"
 
+/* Lock held. The next C_GetTokenInfo of the slot asks the appliance (login, PIN changes, ...). */
+static inline void sigil_tokinfo_stale(sigil_slot *sl)
+{
+    sl->tokinfo.valid = false;
+    sl->tokinfo.gen++;
+}
+
 /* Copies s into a blank-padded, unterminated PKCS#11 text field of n bytes. */
 void sigil_pad(CK_UTF8CHAR *dst, size_t n, const char *s);
 /* "1.2..." -> {1, 2}; {0, 0} when it does not parse. */

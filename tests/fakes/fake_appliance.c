@@ -9,7 +9,7 @@
 
 #define FAKE_SLOTS 2u
 #define FAKE_MAX_OBJS 64u
-#define FAKE_OUT_CAP (SIGIL_FRAME_HDR_LEN + 80u * 1024u)
+#define FAKE_OUT_CAP (2u * (SIGIL_FRAME_HDR_LEN + SIGIL_FRAME_MAX_BODY))
 
 typedef struct {
     uint32_t flags;
@@ -31,6 +31,9 @@ static uint8_t g_kg_type;
 static uint32_t g_kg_param;
 static size_t g_kg_id_len;
 static char g_kg_label[129];
+static sigil_obj_record g_last_create;
+static sigil_obj_record g_last_set;
+static uint8_t g_last_set_what;
 
 typedef struct {
     uint8_t *in;
@@ -93,6 +96,9 @@ void fake_appliance_reset(void)
     g_fail_status = 0;
     g_next_handle = 100;
     memset(&g_last_sign, 0, sizeof(g_last_sign));
+    memset(&g_last_create, 0, sizeof(g_last_create));
+    memset(&g_last_set, 0, sizeof(g_last_set));
+    g_last_set_what = 0;
     pthread_mutex_unlock(&g_mu);
 }
 
@@ -134,6 +140,50 @@ void fake_appliance_last_keygen(uint8_t *key_type, uint32_t *param, size_t *id_l
     *param = g_kg_param;
     *id_len = g_kg_id_len;
     snprintf(label, cap, "%s", g_kg_label);
+    pthread_mutex_unlock(&g_mu);
+}
+
+void fake_appliance_last_create(sigil_obj_record *out)
+{
+    pthread_mutex_lock(&g_mu);
+    *out = g_last_create;
+    pthread_mutex_unlock(&g_mu);
+}
+
+uint8_t fake_appliance_last_set(sigil_obj_record *out)
+{
+    pthread_mutex_lock(&g_mu);
+    *out = g_last_set;
+    uint8_t what = g_last_set_what;
+    pthread_mutex_unlock(&g_mu);
+    return what;
+}
+
+static sigil_obj_record *find_obj(fake_slot *s, uint32_t h);
+
+bool fake_appliance_remove(uint32_t slot, uint32_t handle)
+{
+    bool found = false;
+    pthread_mutex_lock(&g_mu);
+    if (slot < FAKE_SLOTS) {
+        fake_slot *s = &g_slots[slot];
+        sigil_obj_record *o = find_obj(s, handle);
+        if (o != NULL) {
+            size_t i = (size_t)(o - s->objs);
+            memmove(&s->objs[i], &s->objs[i + 1], (s->n_objs - i - 1) * sizeof(*o));
+            s->n_objs--;
+            found = true;
+        }
+    }
+    pthread_mutex_unlock(&g_mu);
+    return found;
+}
+
+void fake_appliance_logout_all(void)
+{
+    pthread_mutex_lock(&g_mu);
+    for (uint32_t i = 0; i < FAKE_SLOTS; i++)
+        g_slots[i].login = SIGIL_LOGIN_NONE;
     pthread_mutex_unlock(&g_mu);
 }
 
@@ -299,6 +349,72 @@ static uint32_t handle(uint16_t op, sigil_rd *r, sigil_wr *w)
         s->n_objs--;
         return SIGIL_ST_OK;
     }
+    case SIGIL_OP_CREATE_OBJECT: {
+        sigil_obj_record *o = &s->objs[s->n_objs];
+        if (s->n_objs >= FAKE_MAX_OBJS)
+            return SIGIL_ST_OBJECT_LIMIT;
+        sigil_obj_record_read(r, o);
+        if (!sigil_rd_done(r))
+            return SIGIL_ST_BAD_FRAME;
+        g_last_create = *o;
+        if (s->login != SIGIL_LOGIN_USER)
+            return SIGIL_ST_NOT_LOGGED_IN;
+        /* As the firmware: no private keys, no device-only flags, no further attributes on keys. */
+        if (o->flags & (SIGIL_OBJ_SIGN | SIGIL_OBJ_SENSITIVE | SIGIL_OBJ_LOCAL | SIGIL_OBJ_ALWAYS_AUTH))
+            return SIGIL_ST_TEMPLATE_INCONSISTENT;
+        if (o->obj_class == SIGIL_CLASS_PUBLIC_KEY) {
+            if (o->attrs_len != 0)
+                return SIGIL_ST_TEMPLATE_INCONSISTENT;
+            if ((o->key_type != SIGIL_KEYTYPE_EC && o->key_type != SIGIL_KEYTYPE_RSA) || o->pub_a_len == 0 ||
+                o->pub_b_len == 0)
+                return SIGIL_ST_BAD_ARGUMENT;
+            o->flags |= SIGIL_OBJ_VERIFY;
+        } else if (o->obj_class == SIGIL_CLASS_CERTIFICATE || o->obj_class == SIGIL_CLASS_DATA) {
+            if (o->key_type != 0 || o->pub_a_len != 0 || o->pub_b_len != 0)
+                return SIGIL_ST_BAD_ARGUMENT;
+        } else {
+            return SIGIL_ST_TEMPLATE_INCONSISTENT;
+        }
+        o->handle = g_next_handle++;
+        s->n_objs++;
+        sigil_obj_record_write(w, o);
+        return SIGIL_ST_OK;
+    }
+    case SIGIL_OP_SET_OBJECT: {
+        char label[SIGIL_OBJ_LABEL_MAX_LEN + 1];
+        size_t id_len = 0, attrs_len = 0;
+        uint32_t h = sigil_rd_u32(r);
+        uint8_t what = sigil_rd_u8(r);
+        sigil_rd_str(r, label, SIGIL_OBJ_LABEL_MAX_LEN);
+        const uint8_t *id = sigil_rd_bytes(r, SIGIL_ID_MAX_LEN, &id_len);
+        const uint8_t *attrs = sigil_rd_bytes(r, SIGIL_OBJ_ATTRS_MAX, &attrs_len);
+        if (!sigil_rd_done(r))
+            return SIGIL_ST_BAD_FRAME;
+        if (what == 0 || (what & ~(SIGIL_SET_LABEL | SIGIL_SET_ID | SIGIL_SET_ATTRS)) != 0)
+            return SIGIL_ST_BAD_ARGUMENT;
+        if (s->login != SIGIL_LOGIN_USER)
+            return SIGIL_ST_NOT_LOGGED_IN;
+        sigil_obj_record *o = find_obj(s, h);
+        if (o == NULL)
+            return SIGIL_ST_OBJECT_INVALID;
+        bool key = o->obj_class == SIGIL_CLASS_PUBLIC_KEY || o->obj_class == SIGIL_CLASS_PRIVATE_KEY;
+        if ((what & SIGIL_SET_ATTRS) && key)
+            return SIGIL_ST_TEMPLATE_INCONSISTENT;
+        if (what & SIGIL_SET_LABEL)
+            snprintf(o->label, sizeof(o->label), "%s", label);
+        if (what & SIGIL_SET_ID) {
+            memcpy(o->id, id, id_len);
+            o->id_len = id_len;
+        }
+        if (what & SIGIL_SET_ATTRS) {
+            memcpy(o->attrs, attrs, attrs_len);
+            o->attrs_len = attrs_len;
+        }
+        g_last_set = *o;
+        g_last_set_what = what;
+        sigil_obj_record_write(w, o);
+        return SIGIL_ST_OK;
+    }
     case SIGIL_OP_SIGN: {
         fake_sign_req q;
         memset(&q, 0, sizeof(q));
@@ -367,10 +483,19 @@ static int process(fake_conn *c)
         sigil_rd r;
         sigil_wr w;
         sigil_rd_init(&r, c->in + SIGIL_FRAME_HDR_LEN, h.body_len);
-        /* Responses are consumed before the next request is sent: start the buffer over. */
-        c->out_len = 0;
-        c->out_pos = 0;
-        sigil_wr_init(&w, c->out + SIGIL_FRAME_HDR_LEN, FAKE_OUT_CAP - SIGIL_FRAME_HDR_LEN);
+        /* Responses queue up in order (a pipelining client may send several requests first). */
+        if (c->out_pos == c->out_len) {
+            c->out_pos = 0;
+            c->out_len = 0;
+        } else if (c->out_pos > 0) {
+            memmove(c->out, c->out + c->out_pos, c->out_len - c->out_pos);
+            c->out_len -= c->out_pos;
+            c->out_pos = 0;
+        }
+        if (FAKE_OUT_CAP - c->out_len < SIGIL_FRAME_HDR_LEN)
+            return -1;
+        uint8_t *frame = c->out + c->out_len;
+        sigil_wr_init(&w, frame + SIGIL_FRAME_HDR_LEN, FAKE_OUT_CAP - c->out_len - SIGIL_FRAME_HDR_LEN);
         pthread_mutex_lock(&g_mu);
         g_counts[h.opcode & 0xff]++;
         uint32_t st;
@@ -381,7 +506,9 @@ static int process(fake_conn *c)
             st = handle(h.opcode, &r, &w);
         }
         pthread_mutex_unlock(&g_mu);
-        if (st != SIGIL_ST_OK || !sigil_wr_ok(&w))
+        if (st == SIGIL_ST_OK && !sigil_wr_ok(&w))
+            st = SIGIL_ST_GENERAL_ERROR;
+        if (st != SIGIL_ST_OK)
             w.len = 0;
         sigil_frame_hdr rh = {
             .body_len = (uint32_t)w.len,
@@ -391,8 +518,8 @@ static int process(fake_conn *c)
             .request_id = h.request_id,
             .status = st,
         };
-        sigil_frame_hdr_encode(&rh, c->out);
-        c->out_len = SIGIL_FRAME_HDR_LEN + w.len;
+        sigil_frame_hdr_encode(&rh, frame);
+        c->out_len += SIGIL_FRAME_HDR_LEN + w.len;
         memmove(c->in, c->in + total, c->in_len - total);
         c->in_len -= total;
     }

@@ -1,7 +1,7 @@
 /* fuzz_firmware.c — the firmware request handler (sigil_fw_handle), in process,
  * over the fake platform (in-memory storage, deterministic entropy).
  *
- * Start-up (once, LLVMFuzzerInitialize): a fresh device with kdf_iterations 1000,
+ * Start-up (once, LLVMFuzzerInitialize): a fresh device with kdf_iterations 10,
  * then HELLO, APPLIANCE_INIT, ADMIN_LOGIN, SEAL_CREATE (slot 0, user PIN set),
  * LOGIN (user), GENERATE_KEYPAIR EC P-256 and GENERATE_KEYPAIR RSA-2048. The
  * storage is snapshotted. A "keeper" connection holds the application context,
@@ -36,7 +36,10 @@
  * Bounded state: after an input that changed anything persistent or the keeper's
  * login state (a storage write or removal, a logout), the device is closed, the
  * storage snapshot restored and the device reopened and logged in again, so every
- * input starts from the same state; read-only inputs need no reset.
+ * input starts from the same state; read-only inputs need no reset (see
+ * restore_start_state). The power-up self-tests run for real once, at start-up;
+ * the reopens of a reset reuse that result (link-time wrap below), since a reset
+ * is a harness device, not a power-up, and the tests would take 80% of its time.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -51,7 +54,8 @@
 
 #define FUZZ_FW_SEED 0x5349474cu /* "SIGL" */
 #define FUZZ_FW_MAX_FRAMES 64u
-#define FUZZ_FW_KDF_ITERATIONS 1000u
+#define FUZZ_FW_MAX_LOG_BYTES (1024u * 1024u) /* audit trail growth before a reset */
+#define FUZZ_FW_KDF_ITERATIONS 10u /* PIN KDF cost is not under test: keep logins cheap */
 #define FUZZ_FW_ADMIN_PIN "admin-pin-1"
 #define FUZZ_FW_SO_PIN "so-pin-1"
 #define FUZZ_FW_USER_PIN "user-pin-1"
@@ -81,13 +85,33 @@ static struct {
     sigil_fw_conn *keeper; /* holds the logged-in application context */
     uint8_t *resp;         /* SIGIL_FW_RESP_CAP bytes */
     uint32_t next_id;
-    snap_blob *snap;
+    snap_blob *snap; /* all blobs right after start-up: what a reset restores */
     size_t snap_n;
-    /* What the storage looked like after the last (re)start. */
-    unsigned long writes;
-    size_t blobs;
-    unsigned long resets;
+    snap_blob *base; /* blobs but the logs, as every input finds them */
+    size_t base_n;
+    uint8_t root[SIGIL_ROOT_SECRET_LEN]; /* the device's root secret, for resets after ZEROIZE */
+    unsigned root_destroyed;             /* fake_platform_root_destroyed at the baseline */
+    unsigned long resets, relogins;
+    bool trace; /* FUZZ_FW_TRACE set: print every frame's opcode and status */
 } g;
+
+/* ---- self-test wrap ----------------------------------------------------------------
+ * fuzz.cmake links this target with -Wl,--wrap=sigil_crypto_self_test: the core's
+ * call lands here. The known-answer tests are deterministic and have no side
+ * effects, so their first result stands for every later reopen. */
+sigil_status __real_sigil_crypto_self_test(void);
+sigil_status __wrap_sigil_crypto_self_test(void);
+
+sigil_status __wrap_sigil_crypto_self_test(void)
+{
+    static bool done;
+    static sigil_status result;
+    if (!done) {
+        result = __real_sigil_crypto_self_test();
+        done = true;
+    }
+    return result;
+}
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -101,16 +125,97 @@ static bool status_known(uint32_t st)
     return strcmp(sigil_status_message((sigil_status)st), "unknown status") != 0;
 }
 
+/* An ATTEST statement is "one `name: value` line each" of these, in this order
+ * (specs/protocol.md); the key's public values are ec-params/ec-point or
+ * rsa-modulus/rsa-public-exponent. A value that spans lines (a label with a newline)
+ * would let a caller add lines to a statement the device signs. */
+static const char *const attest_names[] = {
+    "device-serial", "firmware", "time", "slot", "seal-label", "key-handle", "key-type", "key-bits",
+    NULL /* public values: two lines */, "generated-on-device", "sensitive", "extractable", "seal-state",
+    "policy-mode", "policy-max-signatures-per-login", "policy-max-seconds-per-login", "policy-mechanisms",
+    "policy-not-before", "policy-not-after"};
+
+static bool line_is(const char *line, size_t len, const char *name, const char *value)
+{
+    size_t n = strlen(name);
+    if (len < n + 2 || memcmp(line, name, n) != 0 || line[n] != ':' || line[n + 1] != ' ')
+        return false;
+    return value == NULL || (len == n + 2 + strlen(value) && memcmp(line + n + 2, value, len - n - 2) == 0);
+}
+
+static void check_statement(const uint8_t *stmt, size_t len)
+{
+    const char *p = (const char *)stmt, *end = p + len;
+    const char *lines[32];
+    size_t lens[32], n = 0;
+
+    FUZZ_CHECK(len > 0 && p[len - 1] == '\n');
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        FUZZ_CHECK(nl != NULL && n < 32);
+        lines[n] = p;
+        lens[n++] = (size_t)(nl - p);
+        p = nl + 1;
+    }
+    /* Header, 8 fields, 2 public-value lines, 10 fields. */
+    FUZZ_CHECK(n == 1 + 8 + 2 + 10);
+    FUZZ_CHECK(lens[0] == strlen("sigil-key-attestation-v1") &&
+               memcmp(lines[0], "sigil-key-attestation-v1", lens[0]) == 0);
+    bool ec = line_is(lines[7], lens[7], "key-type", "ec");
+    FUZZ_CHECK(ec || line_is(lines[7], lens[7], "key-type", "rsa"));
+    size_t li = 1;
+    for (size_t k = 0; k < sizeof(attest_names) / sizeof(attest_names[0]); k++) {
+        if (attest_names[k] == NULL) {
+            FUZZ_CHECK(line_is(lines[li], lens[li], ec ? "ec-params" : "rsa-modulus", NULL));
+            li++;
+            FUZZ_CHECK(line_is(lines[li], lens[li], ec ? "ec-point" : "rsa-public-exponent", NULL));
+            li++;
+            continue;
+        }
+        FUZZ_CHECK(line_is(lines[li], lens[li], attest_names[k], NULL));
+        li++;
+    }
+    FUZZ_CHECK(line_is(lines[11], lens[11], "generated-on-device", "yes"));
+    FUZZ_CHECK(line_is(lines[12], lens[12], "sensitive", "yes"));
+    FUZZ_CHECK(line_is(lines[13], lens[13], "extractable", "no"));
+}
+
 /* Semantic checks of OK bodies beyond their layout. */
 static void check_ok_body(uint16_t opcode, const uint8_t *req_body, size_t req_body_len,
                           const uint8_t *body, size_t len)
 {
     sigil_rd r;
+    size_t n = 0, m = 0;
     sigil_rd_init(&r, body, len);
-    if (opcode == SIGIL_OP_RANDOM) {
+    switch (opcode) {
+    case SIGIL_OP_RANDOM:
         FUZZ_CHECK(req_body_len == 4);
         FUZZ_CHECK(sigil_rd_u32(&r) == be32(req_body));
-    } else if (opcode == SIGIL_OP_GENERATE_KEYPAIR) {
+        break;
+    case SIGIL_OP_AUDIT_READ:
+        /* Never more than asked for. */
+        FUZZ_CHECK(req_body_len == 12);
+        (void)sigil_rd_u64(&r);
+        (void)sigil_rd_bytes(&r, SIGIL_FRAME_MAX_BODY, &n);
+        FUZZ_CHECK(n <= be32(req_body + 8));
+        break;
+    case SIGIL_OP_ATTEST: {
+        const uint8_t *stmt = sigil_rd_bytes(&r, 8192, &n);
+        (void)sigil_rd_bytes(&r, 64, &m);
+        FUZZ_CHECK(m == 64);
+        FUZZ_CHECK(n > 0 && stmt != NULL && memchr(stmt, '\0', n) == NULL);
+        check_statement(stmt, n);
+        break;
+    }
+    case SIGIL_OP_DEVICE_KEYS: {
+        char serial[17];
+        sigil_rd_str(&r, serial, 16);
+        const uint8_t *a = sigil_rd_bytes(&r, 65, &n);
+        const uint8_t *b = sigil_rd_bytes(&r, 65, &m);
+        FUZZ_CHECK(n == 65 && m == 65 && a[0] == 4 && b[0] == 4);
+        break;
+    }
+    case SIGIL_OP_GENERATE_KEYPAIR: {
         sigil_obj_record *pub = malloc(sizeof(*pub)), *priv = malloc(sizeof(*priv));
         FUZZ_CHECK(pub != NULL && priv != NULL);
         sigil_obj_record_read(&r, pub);
@@ -118,9 +223,9 @@ static void check_ok_body(uint16_t opcode, const uint8_t *req_body, size_t req_b
         FUZZ_CHECK(sigil_rd_done(&r));
         FUZZ_CHECK(pub->obj_class == SIGIL_CLASS_PUBLIC_KEY);
         FUZZ_CHECK(priv->obj_class == SIGIL_CLASS_PRIVATE_KEY);
-        FUZZ_CHECK(priv->handle != pub->handle);
+        FUZZ_CHECK(priv->handle != pub->handle && pub->handle != 0 && priv->handle != 0);
         FUZZ_CHECK(priv->key_type == pub->key_type && priv->bits == pub->bits);
-        /* The private key is always sensitive and private, never public material only. */
+        /* The private key is always sensitive, private and made on the device. */
         FUZZ_CHECK((priv->flags & (SIGIL_OBJ_SENSITIVE | SIGIL_OBJ_PRIVATE | SIGIL_OBJ_LOCAL)) ==
                    (SIGIL_OBJ_SENSITIVE | SIGIL_OBJ_PRIVATE | SIGIL_OBJ_LOCAL));
         FUZZ_CHECK((pub->flags & SIGIL_OBJ_PRIVATE) == 0);
@@ -129,6 +234,22 @@ static void check_ok_body(uint16_t opcode, const uint8_t *req_body, size_t req_b
         FUZZ_CHECK(memcmp(pub->pub_b, priv->pub_b, pub->pub_b_len) == 0);
         free(pub);
         free(priv);
+        break;
+    }
+    case SIGIL_OP_CREATE_OBJECT: {
+        /* Nothing created from outside is a private key or claims to be a device key. */
+        sigil_obj_record *o = malloc(sizeof(*o));
+        FUZZ_CHECK(o != NULL);
+        sigil_obj_record_read(&r, o);
+        FUZZ_CHECK(sigil_rd_done(&r));
+        FUZZ_CHECK(o->handle != 0);
+        FUZZ_CHECK(o->obj_class != SIGIL_CLASS_PRIVATE_KEY);
+        FUZZ_CHECK((o->flags & (SIGIL_OBJ_SIGN | SIGIL_OBJ_SENSITIVE | SIGIL_OBJ_LOCAL)) == 0);
+        free(o);
+        break;
+    }
+    default:
+        break;
     }
 }
 
@@ -162,7 +283,8 @@ static sigil_status check_response(const uint8_t *req, size_t req_len, const uin
     FUZZ_CHECK(!close_conn);
     FUZZ_CHECK(req[5] == SIGIL_KIND_REQUEST);
     const fuzz_command *cmd = fuzz_command_find(h.opcode);
-    FUZZ_CHECK(cmd != NULL);
+    if (cmd == NULL)
+        return SIGIL_ST_OK; /* no layout yet (fuzz_layout.c warned): framing checks only */
     const uint8_t *body = resp + SIGIL_FRAME_HDR_LEN;
     FUZZ_CHECK(fuzz_layout_check(cmd->request, req + SIGIL_FRAME_HDR_LEN, req_len - SIGIL_FRAME_HDR_LEN));
     FUZZ_CHECK(fuzz_layout_check(cmd->response, body, h.body_len));
@@ -252,11 +374,33 @@ static void keygen(uint8_t type, uint32_t param, const char *label, uint32_t wan
     }
 }
 
-/* Opens the device on the current storage and logs the keeper in again. */
+static void user_login(void)
+{
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    sigil_wr_u32(w, SIGIL_USER_USER);
+    wr_pin(w, FUZZ_FW_USER_PIN);
+    must(call(g.keeper, SIGIL_OP_LOGIN, w, NULL), "LOGIN");
+}
+
+/* HELLO, ADMIN_LOGIN and LOGIN (user, slot 0) on a new keeper connection. */
+static void keeper_login(void)
+{
+    sigil_wr *w;
+    hello(g.keeper);
+    w = body();
+    wr_pin(w, FUZZ_FW_ADMIN_PIN);
+    must(call(g.keeper, SIGIL_OP_ADMIN_LOGIN, w, NULL), "ADMIN_LOGIN");
+    user_login();
+}
+
+/* Opens the device on the current storage and logs the keeper in (fresh: on an
+ * empty storage, initialising the appliance and creating the seal on the way). */
 static void device_start(bool fresh)
 {
     sigil_fw_config cfg;
     char err[256];
+    sigil_rd r;
     sigil_wr *w;
 
     sigil_fw_config_default(&cfg);
@@ -268,51 +412,71 @@ static void device_start(bool fresh)
     }
     g.keeper = sigil_fw_conn_new(g.fw);
     FUZZ_CHECK(g.keeper != NULL);
-    hello(g.keeper);
-    if (fresh) {
-        w = body();
-        wr_pin(w, FUZZ_FW_ADMIN_PIN);
-        must(call(g.keeper, SIGIL_OP_APPLIANCE_INIT, w, NULL), "APPLIANCE_INIT");
+    if (!fresh) {
+        keeper_login();
+        return;
     }
+    hello(g.keeper);
+    w = body();
+    wr_pin(w, FUZZ_FW_ADMIN_PIN);
+    must(call(g.keeper, SIGIL_OP_APPLIANCE_INIT, w, NULL), "APPLIANCE_INIT");
     w = body();
     wr_pin(w, FUZZ_FW_ADMIN_PIN);
     must(call(g.keeper, SIGIL_OP_ADMIN_LOGIN, w, NULL), "ADMIN_LOGIN");
-    if (fresh) {
-        sigil_rd r;
-        w = body();
-        sigil_wr_str(w, "fuzz-seal");
-        wr_pin(w, FUZZ_FW_SO_PIN);
-        wr_pin(w, FUZZ_FW_USER_PIN);
-        must(call(g.keeper, SIGIL_OP_SEAL_CREATE, w, &r), "SEAL_CREATE");
-        FUZZ_CHECK(sigil_rd_u32(&r) == 0);
-    }
     w = body();
-    sigil_wr_u32(w, 0);
-    sigil_wr_u32(w, SIGIL_USER_USER);
+    sigil_wr_str(w, "fuzz-seal");
+    wr_pin(w, FUZZ_FW_SO_PIN);
     wr_pin(w, FUZZ_FW_USER_PIN);
-    must(call(g.keeper, SIGIL_OP_LOGIN, w, NULL), "LOGIN");
+    must(call(g.keeper, SIGIL_OP_SEAL_CREATE, w, &r), "SEAL_CREATE");
+    FUZZ_CHECK(sigil_rd_u32(&r) == 0);
+    user_login();
 }
 
-static void snapshot_take(void)
+/* Names ending in ".log" are append-only logs (the audit trail): they grow with
+ * every audited request and carry no state a later request depends on. */
+static bool is_log(const char *name)
 {
-    g.snap_n = fake_platform_blob_count(g.plat);
-    g.snap = calloc(g.snap_n ? g.snap_n : 1, sizeof(*g.snap));
-    FUZZ_CHECK(g.snap != NULL);
-    for (size_t i = 0; i < g.snap_n; i++) {
+    size_t n = strlen(name);
+    return n >= 4 && strcmp(name + n - 4, ".log") == 0;
+}
+
+static void blobs_free(snap_blob **v, size_t *n)
+{
+    for (size_t i = 0; i < *n; i++) {
+        free((*v)[i].name);
+        free((*v)[i].data);
+    }
+    free(*v);
+    *v = NULL;
+    *n = 0;
+}
+
+/* Copies the stored blobs (all, or all but the logs) into *v. */
+static void blobs_take(snap_blob **v, size_t *n, bool logs)
+{
+    size_t count = fake_platform_blob_count(g.plat);
+    blobs_free(v, n);
+    *v = calloc(count ? count : 1, sizeof(**v));
+    FUZZ_CHECK(*v != NULL);
+    for (size_t i = 0; i < count; i++) {
         const char *name = fake_platform_blob_name(g.plat, i);
         size_t len = 0;
         const uint8_t *data = fake_platform_blob(g.plat, name, &len);
         FUZZ_CHECK(name != NULL && data != NULL);
-        g.snap[i].name = strdup(name);
-        g.snap[i].data = malloc(len ? len : 1);
-        FUZZ_CHECK(g.snap[i].name != NULL && g.snap[i].data != NULL);
-        memcpy(g.snap[i].data, data, len);
-        g.snap[i].len = len;
+        if (!logs && is_log(name))
+            continue;
+        snap_blob *b = &(*v)[(*n)++];
+        b->name = strdup(name);
+        b->data = malloc(len ? len : 1);
+        FUZZ_CHECK(b->name != NULL && b->data != NULL);
+        memcpy(b->data, data, len);
+        b->len = len;
     }
 }
 
 static void snapshot_restore(void)
 {
+    fake_platform_set_root_secret(g.plat, g.root); /* ZEROIZE replaced it */
     /* Remove every blob, then put the snapshot back. */
     while (fake_platform_blob_count(g.plat) > 0) {
         const char *name = fake_platform_blob_name(g.plat, 0);
@@ -322,10 +486,34 @@ static void snapshot_restore(void)
         fake_platform_set_blob(g.plat, g.snap[i].name, g.snap[i].data, g.snap[i].len);
 }
 
-static void mark_clean(void)
+/* What restore_start_state compares the storage with after each input. */
+static void baseline_take(void)
 {
-    g.writes = fake_platform_write_count(g.plat);
-    g.blobs = fake_platform_blob_count(g.plat);
+    blobs_take(&g.base, &g.base_n, false);
+    g.root_destroyed = fake_platform_root_destroyed(g.plat);
+}
+
+/* True when every blob but the logs is byte for byte as in the baseline (a sealed
+ * blob that was rewritten differs: every write draws a fresh nonce), and the logs
+ * are still small. */
+static bool storage_clean(void)
+{
+    size_t count = fake_platform_blob_count(g.plat), j = 0, log_bytes = 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *name = fake_platform_blob_name(g.plat, i);
+        size_t len = 0;
+        const uint8_t *data = fake_platform_blob(g.plat, name, &len);
+        if (is_log(name)) {
+            log_bytes += len;
+            continue;
+        }
+        if (j >= g.base_n || strcmp(name, g.base[j].name) != 0 || len != g.base[j].len ||
+            memcmp(data, g.base[j].data, len) != 0)
+            return false;
+        j++;
+    }
+    return j == g.base_n && log_bytes <= FUZZ_FW_MAX_LOG_BYTES &&
+           fake_platform_root_destroyed(g.plat) == g.root_destroyed;
 }
 
 /* True when the keeper's context is still logged in as after start-up. */
@@ -342,7 +530,7 @@ static bool keeper_state_intact(void)
     (void)sigil_rd_u8(&r);
     (void)sigil_rd_u32(&r);
     (void)sigil_rd_u32(&r);
-    if (sigil_rd_u8(&r) != 1 || !sigil_rd_done(&r))
+    if (sigil_rd_u8(&r) != 1 || !sigil_rd_ok(&r)) /* appliance_role: administrator */
         return false;
     sigil_wr *w = body();
     sigil_wr_u32(w, 0);
@@ -355,18 +543,31 @@ static bool keeper_state_intact(void)
     return sigil_rd_u32(&r) == SIGIL_LOGIN_USER && sigil_rd_ok(&r);
 }
 
-static void reset_if_dirty(void)
+/* Brings the device back to the state every input starts from:
+ *  - storage changed (anything but log growth): close, restore the snapshot,
+ *    reopen (self-tests included, ~20 ms) and log in again;
+ *  - only the keeper's logins changed (LOGOUT, ADMIN_LOGOUT; they live in memory):
+ *    a new keeper connection logs in again (~2 ms); the login rewrites the
+ *    credential records with the same content, which becomes the new baseline;
+ *  - nothing changed (read-only input): nothing to do. */
+static void restore_start_state(void)
 {
-    bool dirty = fake_platform_write_count(g.plat) != g.writes ||
-                 fake_platform_blob_count(g.plat) != g.blobs || !keeper_state_intact();
-    if (!dirty)
+    if (storage_clean() && keeper_state_intact())
         return;
-    sigil_fw_conn_free(g.keeper);
-    sigil_fw_close(g.fw);
-    snapshot_restore();
-    device_start(false);
-    mark_clean();
-    g.resets++;
+    if (storage_clean()) {
+        sigil_fw_conn_free(g.keeper); /* the context ends with its last connection */
+        g.keeper = sigil_fw_conn_new(g.fw);
+        FUZZ_CHECK(g.keeper != NULL);
+        keeper_login();
+        g.relogins++;
+    } else {
+        sigil_fw_conn_free(g.keeper);
+        sigil_fw_close(g.fw);
+        snapshot_restore();
+        device_start(false);
+        g.resets++;
+    }
+    baseline_take();
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -375,21 +576,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     if (g.ready)
         return 0;
+    g.trace = getenv("FUZZ_FW_TRACE") != NULL;
     g.resp = malloc(SIGIL_FW_RESP_CAP);
     g.plat = fake_platform_new(FUZZ_FW_SEED);
     FUZZ_CHECK(g.resp != NULL && g.plat != NULL);
     fake_platform_set_time(g.plat, 1700000000u);
+    FUZZ_CHECK(g.plat->ops->root_secret(g.plat, g.root) == 0);
     device_start(true);
     keygen(SIGIL_KEYTYPE_EC, 256, "ec", FUZZ_FW_EC_PUB);
     keygen(SIGIL_KEYTYPE_RSA, 2048, "rs", FUZZ_FW_RSA_PUB);
-    snapshot_take();
+    blobs_take(&g.snap, &g.snap_n, true);
     /* Start every input from a device that was opened on the snapshot, exactly as
      * after a reset. */
     sigil_fw_conn_free(g.keeper);
     sigil_fw_close(g.fw);
     snapshot_restore();
     device_start(false);
-    mark_clean();
+    baseline_take();
     g.ready = true;
     return 0;
 }
@@ -442,8 +645,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             frame[2] = (uint8_t)(bl >> 8);
             frame[3] = (uint8_t)bl;
         }
-        if (!skip_frame(frame, len)) {
-            (void)handle_frame(conn[which], frame, len, &close_conn);
+        if (skip_frame(frame, len)) {
+            if (g.trace)
+                fprintf(stderr, "  [%c] skipped (RSA key generation)\n", which ? 'B' : 'A');
+        } else {
+            sigil_status st = handle_frame(conn[which], frame, len, &close_conn);
+            if (g.trace)
+                fprintf(stderr, "  [%c] %-16s -> %s%s\n", which ? 'B' : 'A',
+                        len >= SIGIL_FRAME_HDR_LEN ? sigil_opcode_name((uint16_t)(frame[6] << 8 | frame[7])) : "(short)",
+                        sigil_status_name(st), close_conn ? " (closed)" : "");
+            if (g.trace && st == SIGIL_ST_OK && len >= SIGIL_FRAME_HDR_LEN &&
+                (uint16_t)(frame[6] << 8 | frame[7]) == SIGIL_OP_DEVICE_KEYS)
+                fprintf(stderr, "      device serial %.16s\n", (const char *)g.resp + SIGIL_FRAME_HDR_LEN + 4);
             if (close_conn) {
                 sigil_fw_conn_free(conn[which]);
                 conn[which] = sigil_fw_conn_new(g.fw);
@@ -455,6 +668,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     sigil_fw_conn_free(conn[0]);
     sigil_fw_conn_free(conn[1]);
-    reset_if_dirty();
+    restore_start_state();
+    if (g.trace)
+        fprintf(stderr, "  resets %lu, re-logins %lu\n", g.resets, g.relogins);
     return 0;
 }

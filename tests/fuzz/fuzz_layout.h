@@ -46,8 +46,9 @@ extern const size_t fuzz_command_count;
 /* A response body that is an object record list (OBJECT_LIST). */
 extern const fuzz_field fuzz_layout_record_list[];
 
-/* NULL for an opcode not in the protocol. Aborts on first use if an opcode of
- * SIGIL_OPCODE_LIST has no layout here (the two lists must change together). */
+/* NULL for an opcode not in the protocol, or one whose layout is missing here (the
+ * first call warns on stderr about each opcode of SIGIL_OPCODE_LIST without one:
+ * the two lists should change together). */
 const fuzz_command *fuzz_command_find(uint16_t opcode);
 
 /* Decodes body[0..len) along layout. Returns true when every field decoded and no

@@ -5,10 +5,13 @@
 . "$(dirname "$0")/lib.sh"
 need_cmd pkcs11-tool
 
+# p11_conf FILE ARGS...: pkcs11-tool through the module with SIGIL_APPLIANCE unset and
+# SIGIL_PKCS11_CONF=FILE.
+p11_conf() { ( unset SIGIL_APPLIANCE; export SIGIL_PKCS11_CONF=$1; shift; p11 "$@" ); }
+
 # 1. Nothing configured: SIGIL_APPLIANCE unset, SIGIL_PKCS11_CONF names a missing file.
 rc=0
-env -u SIGIL_APPLIANCE SIGIL_PKCS11_CONF="$T/missing.conf" \
-  pkcs11-tool --module "$MODULE" -L >"$T/last.stdout" 2>"$T/last.stderr" || rc=$?
+p11_conf "$T/missing.conf" -L >"$T/last.stdout" 2>"$T/last.stderr" || rc=$?
 cat "$T/last.stdout" "$T/last.stderr" >"$T/last.out"
 [ "$rc" -ne 0 ] || { show_last; fail "pkcs11-tool -L succeeded with no appliance configured"; }
 pass "pkcs11-tool -L fails with no appliance configured (exit $rc)"
@@ -20,15 +23,14 @@ sed 's/^/    | /' "$T/last.out"
 
 # 2. SIGIL_APPLIANCE names a socket where nothing listens.
 rc=0
-SIGIL_APPLIANCE="unix:$T/nobody.sock" pkcs11-tool --module "$MODULE" -L >"$T/last.out" 2>&1 || rc=$?
+SIGIL_APPLIANCE="unix:$T/nobody.sock" p11 -L >"$T/last.out" 2>&1 || rc=$?
 [ "$rc" -ne 0 ] || { show_last; fail "pkcs11-tool -L succeeded with no appliance listening"; }
 pass "pkcs11-tool -L fails when the appliance does not answer (exit $rc)"
 
 # 3. A configuration file with the appliance line: it works.
 emu_start
 printf '# Sigil PKCS#11 module\nappliance = unix:%s\n' "$SOCK" >"$T/pkcs11.conf"
-run "pkcs11-tool -L through SIGIL_PKCS11_CONF" \
-  env -u SIGIL_APPLIANCE SIGIL_PKCS11_CONF="$T/pkcs11.conf" pkcs11-tool --module "$MODULE" -L
+run "pkcs11-tool -L through SIGIL_PKCS11_CONF" p11_conf "$T/pkcs11.conf" -L
 grep_out '^Slot [0-9]+' "slots are listed through the configuration file"
 
 finish

@@ -24,6 +24,18 @@ set(SIGIL_IT_TESTS
   bad_config        # no appliance configured: a clear error
 )
 
+# In an AddressSanitizer build the module can be loaded by uninstrumented clients (pkcs11-tool)
+# only with the ASan runtime loaded first: lib.sh preloads it for them.
+set(SIGIL_IT_ENV "")
+if("address" IN_LIST SIGIL_SANITIZE)
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libasan.so
+                  OUTPUT_VARIABLE SIGIL_IT_LIBASAN OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(NOT EXISTS "${SIGIL_IT_LIBASAN}")
+    message(FATAL_ERROR "SIGIL_SANITIZE has address but the compiler names no libasan.so (${SIGIL_IT_LIBASAN})")
+  endif()
+  set(SIGIL_IT_ENV ";SIGIL_TEST_PRELOAD=${SIGIL_IT_LIBASAN}")
+endif()
+
 set(SIGIL_IT_MISSING "")
 foreach(t sigil-emu sigil-pkcs11 sigil-admin)
   if(NOT TARGET ${t})
@@ -46,7 +58,7 @@ foreach(name IN LISTS SIGIL_IT_TESTS)
   set_tests_properties(integration_${name} PROPERTIES
     LABELS integration
     TIMEOUT 900
-    ENVIRONMENT "SIGIL_TEST_EMU=$<TARGET_FILE:sigil-emu>;SIGIL_TEST_MODULE=$<TARGET_FILE:sigil-pkcs11>;SIGIL_TEST_ADMIN=$<TARGET_FILE:sigil-admin>;SIGIL_TEST_CONCURRENT=$<TARGET_FILE:concurrent_sign>;SIGIL_TEST_SENSITIVE=$<TARGET_FILE:p11_sensitive>")
+    ENVIRONMENT "SIGIL_TEST_EMU=$<TARGET_FILE:sigil-emu>;SIGIL_TEST_MODULE=$<TARGET_FILE:sigil-pkcs11>;SIGIL_TEST_ADMIN=$<TARGET_FILE:sigil-admin>;SIGIL_TEST_CONCURRENT=$<TARGET_FILE:concurrent_sign>;SIGIL_TEST_SENSITIVE=$<TARGET_FILE:p11_sensitive>${SIGIL_IT_ENV}")
 endforeach()
 
 # The heavy ones share the two cores badly with each other; keep them apart.

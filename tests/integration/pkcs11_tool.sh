@@ -3,11 +3,11 @@
 #
 # List slots; init a token on a free slot; init the user PIN; log in; generate EC P-256,
 # EC P-384, RSA-2048 and RSA-3072 key pairs; sign with every mechanism valid for each key
-# and verify every signature with openssl against the public key exported by pkcs11-tool;
+# and verify every signature with openssl against the public key read through pkcs11-tool;
 # a private key's value cannot be read; a wrong PIN is refused; restart the emulator and
 # sign again with the same keys.
 . "$(dirname "$0")/lib.sh"
-need_cmd pkcs11-tool cmp xxd
+need_cmd pkcs11-tool cmp
 need_file SIGIL_TEST_SENSITIVE
 
 TOKEN_LABEL=it-token
@@ -122,18 +122,12 @@ PY
 export_pub() {
   local id=$1 suffix=${2:-} kind=$3 der=$T/$1${2:-}.pub.der
   if [ "$kind" = ec ]; then
-    # pkcs11-tool 0.23 --read-object cannot build EC P-384 public keys with OpenSSL 3 (it fails
-    # in EVP_PKEY_fromdata with SoftHSMv2 too); the SubjectPublicKeyInfo is built from the
-    # key's CKA_EC_PARAMS and CKA_EC_POINT instead, and compared with --read-object when that works.
+    # pkcs11-tool 0.23's --read-object of an EC public key frees the curve name before it calls
+    # EVP_PKEY_fromdata (a use-after-free that AddressSanitizer reports; without it, P-384 keys
+    # fail with "cannot create EVP_PKEY", with SoftHSMv2 too). So the SubjectPublicKeyInfo is
+    # built from the CKA_EC_PARAMS and CKA_EC_POINT that pkcs11-tool lists.
     run "list public key $id$suffix" p11 --slot "$SLOT" -O --type pubkey --id "$id"
     ec_spki_from_listing "$id" "$der" || fail "cannot build the public key of $id$suffix from the object listing"
-    if p11 --slot "$SLOT" --read-object --type pubkey --id "$id" -o "$T/$id$suffix.readobj.der" >"$T/last.out" 2>&1; then
-      cmp -s "$der" "$T/$id$suffix.readobj.der" || fail "EC public key $id: --read-object and CKA_EC_POINT differ"
-      pass "EC public key $id$suffix: --read-object agrees with CKA_EC_POINT"
-    else
-      grep -q 'cannot create EVP_PKEY' "$T/last.out" || { show_last; fail "export public key $id$suffix"; }
-      note "pkcs11-tool --read-object cannot export $id$suffix (known pkcs11-tool limitation); used CKA_EC_POINT"
-    fi
   else
     run "export public key $id$suffix" p11 --slot "$SLOT" --read-object --type pubkey --id "$id" -o "$der"
   fi
@@ -167,7 +161,7 @@ di_prefix() {
   esac
 }
 for h in sha256 sha384 sha512; do
-  { di_prefix "$h" | xxd -r -p; cat "$T/msg.$h"; } >"$T/msg.di.$h"
+  { printf '%b' "$(di_prefix "$h" | sed 's/../\\x&/g')"; cat "$T/msg.$h"; } >"$T/msg.di.$h"
 done
 hlen() { case $1 in sha256) echo 32 ;; sha384) echo 48 ;; sha512) echo 64 ;; esac; }
 upper() { echo "$1" | tr a-z A-Z; }

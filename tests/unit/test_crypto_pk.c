@@ -1,6 +1,7 @@
-/* test_crypto_pk.c — mbedTLS backend: key generation, loading, public export and
- * signing, every signature verified by OpenSSL libcrypto from the exported public
- * values; error statuses; concurrent signing with shared keys. */
+/* test_crypto_pk.c — a crypto backend (built once per backend, see crypto.cmake):
+ * key generation, loading, public export and signing, every signature verified
+ * by OpenSSL libcrypto from the exported public values; the key blob format both
+ * backends share; error statuses; concurrent signing with shared keys. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,10 +18,13 @@
 
 #include "crypto.h"
 #include "test_crypto_util.h"
+#if defined(SIGIL_TEST_BACKEND_OPENSSL)
+#include "openssl_testhooks.h"
+#endif
 
 #define KIND_COUNT 5
 
-/* Generated once per run in group_setup (RSA-4096 takes seconds under mbedTLS). */
+/* Generated once per run in group_setup (RSA-4096 takes seconds, under either backend). */
 typedef struct {
     sigil_key_kind kind;
     uint8_t der[SIGIL_CRYPTO_MAX_PRIV_DER];
@@ -188,6 +192,27 @@ static void test_keygen_kind(void **state)
     assert_non_null(priv);
     assert_ptr_equal(p, g->der + g->der_len);
     assert_int_equal(EVP_PKEY_eq(priv, g->ossl), 1);
+    EVP_PKEY_free(priv);
+
+    /* The blob format both backends read and write: the traditional DER of the
+     * key type (SEC1 ECPrivateKey with named curve and public point; PKCS#1
+     * RSAPrivateKey), in the canonical encoding OpenSSL's i2d_PrivateKey
+     * produces, byte for byte. */
+    p = g->der;
+    priv = d2i_PrivateKey(tc_kind_is_ec(g->kind) ? EVP_PKEY_EC : EVP_PKEY_RSA, NULL, &p,
+                          (long)g->der_len);
+    assert_non_null(priv);
+    unsigned char *re = NULL;
+    int re_len = i2d_PrivateKey(priv, &re);
+    assert_int_equal(re_len, (int)g->der_len);
+    assert_memory_equal(re, g->der, g->der_len);
+    /* SEC1 version 1 + OCTET STRING; PKCS#1 version 0 + INTEGER (PKCS#8 would have a SEQUENCE). */
+    const uint8_t *body = g->der + (g->der[1] & 0x80 ? 2 + (g->der[1] & 0x7f) : 2);
+    if (tc_kind_is_ec(g->kind))
+        assert_memory_equal(body, ((const uint8_t[]){0x02, 0x01, 0x01, 0x04}), 4);
+    else
+        assert_memory_equal(body, ((const uint8_t[]){0x02, 0x01, 0x00, 0x02}), 4);
+    OPENSSL_clear_free(re, (size_t)re_len);
     EVP_PKEY_free(priv);
 
     if (tc_kind_is_ec(g->kind))
@@ -422,12 +447,51 @@ static void test_sign_errors(void **state)
     sign_and_verify(rsa, key_of(SIGIL_KEY_KIND_RSA_2048)->ossl, &bad, in, 32);
 }
 
+/* ECDSA nonces and PSS salts are fresh per signature, also when a backend
+ * reuses its signing contexts: two signatures of one input differ (a repeated
+ * ECDSA nonce would give the private key away). */
+static void test_signatures_randomised(void **state)
+{
+    (void)state;
+    const gen_key *ec = key_of(SIGIL_KEY_KIND_EC_P256);
+    const gen_key *rsa = key_of(SIGIL_KEY_KIND_RSA_2048);
+    const sigil_sig_params ecdsa = {.scheme = SIGIL_SIG_ECDSA};
+    const sigil_sig_params pss = {
+        .scheme = SIGIL_SIG_RSA_PSS, .pss_hash = SIGIL_HASH_SHA256, .pss_salt_len = 32};
+    const sigil_sig_params pkcs1 = {.scheme = SIGIL_SIG_RSA_PKCS1};
+    uint8_t digest[32], a[SIGIL_CRYPTO_MAX_SIG], b[SIGIL_CRYPTO_MAX_SIG];
+    size_t a_len = 0, b_len = 0;
+    tc_random_bytes(digest, sizeof digest);
+
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(sigil_crypto_sign(ec->key, &ecdsa, digest, 32, a, sizeof a, &a_len),
+                         SIGIL_ST_OK);
+        assert_int_equal(sigil_crypto_sign(ec->key, &ecdsa, digest, 32, b, sizeof b, &b_len),
+                         SIGIL_ST_OK);
+        assert_memory_not_equal(a, b, 32); /* r differs: the nonce differs */
+        assert_memory_not_equal(a + 32, b + 32, 32);
+        assert_int_equal(sigil_crypto_sign(rsa->key, &pss, digest, 32, a, sizeof a, &a_len),
+                         SIGIL_ST_OK);
+        assert_int_equal(sigil_crypto_sign(rsa->key, &pss, digest, 32, b, sizeof b, &b_len),
+                         SIGIL_ST_OK);
+        assert_memory_not_equal(a, b, a_len);
+    }
+    /* PKCS#1 v1.5 is deterministic (blinding must not show in the result). */
+    assert_int_equal(sigil_crypto_sign(rsa->key, &pkcs1, digest, 32, a, sizeof a, &a_len),
+                     SIGIL_ST_OK);
+    assert_int_equal(sigil_crypto_sign(rsa->key, &pkcs1, digest, 32, b, sizeof b, &b_len),
+                     SIGIL_ST_OK);
+    assert_memory_equal(a, b, a_len);
+}
+
 /* ---- concurrency ---- */
 
 #define THREADS 4
+#define MANY_THREADS 12
 #define ROUNDS 50
 
 static atomic_uint thread_failures;
+static atomic_uint thread_rounds;
 
 static void *signer(void *arg)
 {
@@ -441,7 +505,8 @@ static void *signer(void *arg)
     uint8_t msg[16], block[TC_SHA256_DIGEST_INFO_LEN], sig[SIGIL_CRYPTO_MAX_SIG];
     size_t sig_len;
 
-    for (unsigned r = 0; r < ROUNDS; r++) {
+    unsigned rounds = atomic_load(&thread_rounds);
+    for (unsigned r = 0; r < rounds; r++) {
         memcpy(msg, &id, sizeof id);
         memcpy(msg + 4, &r, sizeof r);
         tc_random_bytes(msg + 8, 8);
@@ -462,17 +527,64 @@ static void *signer(void *arg)
     return NULL;
 }
 
-static void test_concurrent_signing(void **state)
+static void run_signers(unsigned threads, unsigned rounds)
 {
-    (void)state;
-    pthread_t t[THREADS];
+    pthread_t t[MANY_THREADS];
+    assert_true(threads <= MANY_THREADS);
     atomic_store(&thread_failures, 0);
-    for (uintptr_t i = 0; i < THREADS; i++)
+    atomic_store(&thread_rounds, rounds);
+    for (uintptr_t i = 0; i < threads; i++)
         assert_int_equal(pthread_create(&t[i], NULL, signer, (void *)i), 0);
-    for (size_t i = 0; i < THREADS; i++)
+    for (size_t i = 0; i < threads; i++)
         assert_int_equal(pthread_join(t[i], NULL), 0);
     assert_int_equal(atomic_load(&thread_failures), 0);
 }
+
+static void test_concurrent_signing(void **state)
+{
+    (void)state;
+    run_signers(THREADS, ROUNDS);
+}
+
+/* More threads than the OpenSSL backend keeps signing contexts per key: the
+ * overflow path (contexts made and freed per call) runs concurrently too. */
+static void test_concurrent_signing_many_threads(void **state)
+{
+    (void)state;
+    run_signers(MANY_THREADS, ROUNDS / 5);
+}
+
+#if defined(SIGIL_TEST_BACKEND_OPENSSL)
+/* Sequential signatures reuse one pooled context per key and mode; with the
+ * pool off, every signature builds its own. Both give valid signatures. */
+static void test_openssl_ctx_pool(void **state)
+{
+    (void)state;
+    const gen_key *ec = key_of(SIGIL_KEY_KIND_EC_P384);
+    const gen_key *rsa = key_of(SIGIL_KEY_KIND_RSA_3072);
+    const sigil_sig_params ecdsa = {.scheme = SIGIL_SIG_ECDSA};
+    const sigil_sig_params pss = {
+        .scheme = SIGIL_SIG_RSA_PSS, .pss_hash = SIGIL_HASH_SHA512, .pss_salt_len = 20};
+    uint8_t digest[64];
+    tc_random_bytes(digest, sizeof digest);
+
+    sign_and_verify(ec->key, ec->ossl, &ecdsa, digest, 48); /* fills the pool */
+    sign_and_verify(rsa->key, rsa->ossl, &pss, digest, 64);
+    unsigned long before = sigil_ossl_test_pool_created();
+    for (int i = 0; i < 20; i++) {
+        sign_and_verify(ec->key, ec->ossl, &ecdsa, digest, 48);
+        sign_and_verify(rsa->key, rsa->ossl, &pss, digest, 64);
+    }
+    assert_int_equal(sigil_ossl_test_pool_created(), before);
+
+    sigil_ossl_test_set_ctx_pool(false);
+    before = sigil_ossl_test_pool_created();
+    for (int i = 0; i < 5; i++)
+        sign_and_verify(ec->key, ec->ossl, &ecdsa, digest, 48);
+    sigil_ossl_test_set_ctx_pool(true);
+    assert_int_equal(sigil_ossl_test_pool_created(), before + 5);
+}
+#endif
 
 int main(void)
 {
@@ -490,8 +602,13 @@ int main(void)
         cmocka_unit_test(test_key_load_openssl_keys),
         cmocka_unit_test(test_keygen_errors),
         cmocka_unit_test(test_sign_errors),
+        cmocka_unit_test(test_signatures_randomised),
         cmocka_unit_test(test_concurrent_signing),
+        cmocka_unit_test(test_concurrent_signing_many_threads),
+#if defined(SIGIL_TEST_BACKEND_OPENSSL)
+        cmocka_unit_test(test_openssl_ctx_pool),
+#endif
     };
-    return cmocka_run_group_tests_name("crypto keys and signatures (mbedtls backend)", tests,
-                                       group_setup, group_teardown);
+    return cmocka_run_group_tests_name("crypto keys and signatures (" TC_BACKEND " backend)",
+                                       tests, group_setup, group_teardown);
 }

@@ -1,5 +1,9 @@
-/* test_crypto_util.h — helpers shared by the crypto backend's unit tests:
- * a getrandom() entropy source and OpenSSL-side checks of what the backend exports. */
+/* test_crypto_util.h — helpers shared by the crypto backends' unit tests:
+ * a getrandom() entropy source and OpenSSL-side checks of what a backend exports.
+ *
+ * Every test program is built once per backend (tests/unit/crypto.cmake) with
+ * SIGIL_TEST_BACKEND_MBEDTLS or SIGIL_TEST_BACKEND_OPENSSL defined; OpenSSL on
+ * the test side always uses its default library context, never the backend's. */
 #ifndef SIGIL_TEST_CRYPTO_UTIL_H
 #define SIGIL_TEST_CRYPTO_UTIL_H
 
@@ -10,6 +14,16 @@
 #include <openssl/evp.h>
 
 #include "crypto.h"
+
+#if defined(SIGIL_TEST_BACKEND_MBEDTLS)
+#define TC_BACKEND "mbedtls"
+#define TC_BACKEND_NAME_PREFIX "mbedtls 2.28."
+#elif defined(SIGIL_TEST_BACKEND_OPENSSL)
+#define TC_BACKEND "openssl"
+#define TC_BACKEND_NAME_PREFIX "openssl 3."
+#else
+#error "define SIGIL_TEST_BACKEND_MBEDTLS or SIGIL_TEST_BACKEND_OPENSSL"
+#endif
 
 /* sigil_entropy_fn over getrandom(2); ctx may point to a tc_entropy_stats to count calls. */
 typedef struct {

@@ -187,14 +187,78 @@ static void test_function_list_and_interfaces(void **state)
         assert_non_null(*p);
 
     CK_ULONG n = 0;
+    sigil_ck_interface list[4];
+    assert_int_equal(C_GetInterfaceList(NULL, NULL), CKR_ARGUMENTS_BAD);
     assert_int_equal(C_GetInterfaceList(NULL, &n), CKR_OK);
-    assert_int_equal(n, 1);
+    assert_int_equal(n, 2);
+    n = 4;
+    assert_int_equal(C_GetInterfaceList(list, &n), CKR_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal((const char *)list[0].pInterfaceName, "PKCS 11");
+    assert_string_equal((const char *)list[1].pInterfaceName, "PKCS 11");
+    assert_int_equal(((CK_FUNCTION_LIST *)list[0].pFunctionList)->version.major, 3);
+    assert_ptr_equal(list[1].pFunctionList, fl);
+
+    /* The default interface is 3.0; 2.40 by version; nothing else, nothing fork-safe. */
     sigil_ck_interface *iface = NULL;
+    assert_int_equal(C_GetInterface(NULL, NULL, NULL, 0), CKR_ARGUMENTS_BAD);
     assert_int_equal(C_GetInterface((CK_UTF8CHAR *)"PKCS 11", NULL, &iface, 0), CKR_OK);
-    assert_string_equal((const char *)iface->pInterfaceName, "PKCS 11");
+    const sigil_function_list_3_0 *f3 = iface->pFunctionList;
+    assert_int_equal(f3->v2.version.major, 3);
+    assert_int_equal(f3->v2.version.minor, 0);
+    CK_VERSION v240 = {2, 40}, v30 = {3, 0}, v31 = {3, 1};
+    assert_int_equal(C_GetInterface(NULL, &v240, &iface, 0), CKR_OK);
     assert_ptr_equal(iface->pFunctionList, fl);
-    CK_VERSION v3 = {3, 0};
-    assert_int_equal(C_GetInterface(NULL, &v3, &iface, 0), CKR_ARGUMENTS_BAD);
+    assert_int_equal(C_GetInterface(NULL, &v30, &iface, 0), CKR_OK);
+    assert_ptr_equal(iface->pFunctionList, f3);
+    assert_int_equal(C_GetInterface(NULL, &v31, &iface, 0), CKR_ARGUMENTS_BAD);
+    assert_int_equal(C_GetInterface((CK_UTF8CHAR *)"Vendor", NULL, &iface, 0), CKR_ARGUMENTS_BAD);
+    assert_int_equal(C_GetInterface(NULL, NULL, &iface, 1 /* CKF_INTERFACE_FORK_SAFE */), CKR_ARGUMENTS_BAD);
+    /* Every slot of the 3.0 list is filled: the 2.40 functions, then the 3.0 ones. */
+    p = (const void *const *)(const void *)&f3->v2.C_Initialize;
+    end = (const void *const *)(const void *)(&f3->C_MessageVerifyFinal + 1);
+    for (; p < end; p++)
+        assert_non_null(*p);
+    assert_ptr_equal(f3->v2.C_Sign, fl->C_Sign);
+    assert_ptr_equal(f3->C_GetInterface, C_GetInterface);
+}
+
+static void test_v3_functions(void **state)
+{
+    (void)state;
+    sigil_ck_interface *iface = NULL;
+    CK_VERSION v30 = {3, 0};
+    CK_SESSION_HANDLE h = 0;
+    CK_INFO info;
+    assert_int_equal(C_GetInterface(NULL, &v30, &iface, 0), CKR_OK);
+    const sigil_function_list_3_0 *f3 = iface->pFunctionList;
+    assert_int_equal(f3->C_LoginUser(1, CKU_USER, (CK_UTF8CHAR *)"1234", 4, NULL, 0), CKR_CRYPTOKI_NOT_INITIALIZED);
+    assert_int_equal(f3->C_SessionCancel(1, CKF_SIGN), CKR_CRYPTOKI_NOT_INITIALIZED);
+    assert_int_equal(f3->v2.C_Initialize(NULL), CKR_OK);
+    assert_int_equal(f3->v2.C_GetInfo(&info), CKR_OK);
+    assert_int_equal(info.cryptokiVersion.major, 3);
+    assert_int_equal(info.cryptokiVersion.minor, 0);
+    assert_int_equal(C_GetInfo(&info), CKR_OK);
+    assert_int_equal(info.cryptokiVersion.major, 2);
+    assert_int_equal(f3->v2.C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &h), CKR_OK);
+    /* C_LoginUser without a user name is C_Login. */
+    assert_int_equal(f3->C_LoginUser(h, CKU_USER, (CK_UTF8CHAR *)"0000", 4, NULL, 0), CKR_PIN_INCORRECT);
+    assert_int_equal(f3->C_LoginUser(h, CKU_USER, (CK_UTF8CHAR *)FAKE_USER_PIN, 4, (CK_UTF8CHAR *)"bob", 3),
+                     CKR_FUNCTION_NOT_SUPPORTED);
+    assert_int_equal(f3->C_LoginUser(h, CKU_USER, (CK_UTF8CHAR *)FAKE_USER_PIN, 4, NULL, 0), CKR_OK);
+    CK_SESSION_INFO si;
+    assert_int_equal(C_GetSessionInfo(h, &si), CKR_OK);
+    assert_int_equal(si.state, CKS_RO_USER_FUNCTIONS);
+    CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
+    CK_BYTE b[4] = {0};
+    CK_ULONG n = sizeof(b);
+    assert_int_equal(f3->C_SessionCancel(h, CKF_SIGN), CKR_FUNCTION_NOT_SUPPORTED);
+    assert_int_equal(f3->C_MessageSignInit(h, &mech, FAKE_EC_PRIV), CKR_FUNCTION_NOT_SUPPORTED);
+    assert_int_equal(f3->C_SignMessage(h, NULL, 0, b, 1, b, &n), CKR_FUNCTION_NOT_SUPPORTED);
+    assert_int_equal(f3->C_MessageEncryptInit(h, &mech, FAKE_EC_PUB), CKR_FUNCTION_NOT_SUPPORTED);
+    assert_int_equal(f3->C_EncryptMessageNext(h, NULL, 0, b, 1, b, &n, 0), CKR_FUNCTION_NOT_SUPPORTED);
+    assert_int_equal(f3->C_VerifyMessage(h, NULL, 0, b, 1, b, 1), CKR_FUNCTION_NOT_SUPPORTED);
+    assert_int_equal(f3->C_MessageVerifyFinal(h), CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 static void test_get_info(void **state)
@@ -216,15 +280,26 @@ static void test_unsupported(void **state)
     CK_ULONG n = sizeof(b);
     CK_MECHANISM mech = {CKM_SHA256, NULL, 0};
     CK_SLOT_ID slot;
+    CK_SESSION_HANDLE h = 0;
     assert_int_equal(C_Initialize(NULL), CKR_OK);
-    assert_int_equal(C_DigestInit(1, &mech), CKR_FUNCTION_NOT_SUPPORTED);
-    assert_int_equal(C_VerifyInit(1, &mech, 1), CKR_FUNCTION_NOT_SUPPORTED);
-    assert_int_equal(C_Decrypt(1, b, 1, b, &n), CKR_FUNCTION_NOT_SUPPORTED);
-    assert_int_equal(C_CreateObject(1, NULL, 0, NULL), CKR_FUNCTION_NOT_SUPPORTED);
+    assert_int_equal(C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &h), CKR_OK);
+    assert_int_equal(C_Decrypt(h, b, 1, b, &n), CKR_FUNCTION_NOT_SUPPORTED);
+    assert_int_equal(C_EncryptInit(h, &mech, FAKE_EC_PUB), CKR_FUNCTION_NOT_SUPPORTED);
+    assert_int_equal(C_VerifyRecoverInit(h, &mech, FAKE_EC_PUB), CKR_FUNCTION_NOT_SUPPORTED);
+    assert_int_equal(C_SignRecoverInit(h, &mech, FAKE_EC_PRIV), CKR_FUNCTION_NOT_SUPPORTED);
+    assert_int_equal(C_DigestEncryptUpdate(h, b, 1, b, &n), CKR_FUNCTION_NOT_SUPPORTED);
+    assert_int_equal(C_GenerateKey(h, &mech, NULL, 0, &n), CKR_FUNCTION_NOT_SUPPORTED);
+    assert_int_equal(C_GetOperationState(h, NULL, &n), CKR_FUNCTION_NOT_SUPPORTED);
+    assert_int_equal(C_SeedRandom(h, b, 1), CKR_RANDOM_SEED_NOT_SUPPORTED);
+    assert_int_equal(C_GetFunctionStatus(h), CKR_FUNCTION_NOT_PARALLEL);
+    assert_int_equal(C_CancelFunction(h), CKR_FUNCTION_NOT_PARALLEL);
+    /* Slots never change: no event without blocking; a blocking wait is refused. */
+    assert_int_equal(C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, NULL), CKR_NO_EVENT);
     assert_int_equal(C_WaitForSlotEvent(0, &slot, NULL), CKR_FUNCTION_NOT_SUPPORTED);
-    assert_int_equal(C_SeedRandom(1, b, 1), CKR_RANDOM_SEED_NOT_SUPPORTED);
-    assert_int_equal(C_GetFunctionStatus(1), CKR_FUNCTION_NOT_PARALLEL);
-    assert_int_equal(C_CancelFunction(1), CKR_FUNCTION_NOT_PARALLEL);
+    assert_int_equal(C_WaitForSlotEvent(CKF_DONT_BLOCK, NULL, NULL), CKR_ARGUMENTS_BAD);
+    assert_int_equal(C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, b), CKR_ARGUMENTS_BAD);
+    assert_int_equal(C_Finalize(NULL), CKR_OK);
+    assert_int_equal(C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, NULL), CKR_CRYPTOKI_NOT_INITIALIZED);
 }
 
 static void test_rv_covers_every_status(void **state)
@@ -256,6 +331,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_appliance, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fork_child_not_initialized, setup, teardown),
         cmocka_unit_test_setup_teardown(test_function_list_and_interfaces, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_v3_functions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_info, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsupported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rv_covers_every_status, setup, teardown),

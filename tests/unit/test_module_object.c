@@ -1,5 +1,6 @@
 /* test_module_object.c — find, attributes (the C_GetAttributeValue rules), key generation
  * templates and destroy over the fake appliance. */
+#include <openssl/evp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -215,12 +216,32 @@ static void test_keygen(void **state)
     assert_int_equal(n, 2);
     assert_int_equal(C_FindObjectsFinal(g_h), CKR_OK);
 
-    /* RSA without an id: the module makes one (20 bytes). */
+    /* RSA without an id: both halves get the SHA-1 of the modulus, as OpenSC names keys, set with
+     * SET_OBJECT after the pair is made. */
     assert_int_equal(C_GenerateKeyPair(g_h, &rsagen, pub_rsa, 1, NULL, 0, &hpub, &hpriv), CKR_OK);
     fake_appliance_last_keygen(&kt, &param, &id_len, label, sizeof(label));
     assert_int_equal(kt, SIGIL_KEYTYPE_RSA);
     assert_int_equal(param, 2048);
-    assert_int_equal(id_len, 20);
+    assert_int_equal(id_len, 0);
+    assert_int_equal(fake_appliance_count(SIGIL_OP_SET_OBJECT), 2);
+    CK_BYTE modulus[256], want[20], got_pub[32], got_priv[32];
+    CK_ATTRIBUTE am[] = {{CKA_MODULUS, modulus, sizeof(modulus)}};
+    assert_int_equal(C_GetAttributeValue(g_h, hpub, am, 1), CKR_OK);
+    assert_int_equal(EVP_Digest(modulus, am[0].ulValueLen, want, NULL, EVP_sha1(), NULL), 1);
+    CK_ATTRIBUTE ap[] = {{CKA_ID, got_pub, sizeof(got_pub)}};
+    CK_ATTRIBUTE av[] = {{CKA_ID, got_priv, sizeof(got_priv)}};
+    assert_int_equal(C_GetAttributeValue(g_h, hpub, ap, 1), CKR_OK);
+    assert_int_equal(C_GetAttributeValue(g_h, hpriv, av, 1), CKR_OK);
+    assert_int_equal(ap[0].ulValueLen, 20);
+    assert_int_equal(av[0].ulValueLen, 20);
+    assert_memory_equal(got_pub, want, 20);
+    assert_memory_equal(got_priv, want, 20);
+
+    /* If the id cannot be stored, the new pair is destroyed: nothing is left behind. */
+    unsigned destroys = fake_appliance_count(SIGIL_OP_DESTROY_OBJECT);
+    fake_appliance_fail_next(SIGIL_OP_SET_OBJECT, SIGIL_ST_STORAGE_FAILURE);
+    assert_int_equal(C_GenerateKeyPair(g_h, &rsagen, pub_rsa, 1, NULL, 0, &hpub, &hpriv), CKR_DEVICE_ERROR);
+    assert_int_equal(fake_appliance_count(SIGIL_OP_DESTROY_OBJECT), destroys + 2);
 }
 
 static void test_keygen_read_only(void **state)

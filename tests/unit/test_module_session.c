@@ -83,7 +83,7 @@ static void test_mechanisms(void **state)
     CK_ULONG n = 0;
     CK_MECHANISM_INFO mi;
     assert_int_equal(C_GetMechanismList(0, NULL, &n), CKR_OK);
-    assert_int_equal(n, 14);
+    assert_int_equal(n, 25); /* 2 key generation, 18 signature (6 verify only), 5 digest */
     n = 32;
     assert_int_equal(C_GetMechanismList(0, list, &n), CKR_OK);
     assert_int_equal(C_GetMechanismInfo(0, CKM_ECDSA_SHA256, &mi), CKR_OK);
@@ -96,6 +96,58 @@ static void test_mechanisms(void **state)
     assert_int_equal(mi.ulMinKeySize, 2048);
     assert_int_equal(C_GetMechanismInfo(0, CKM_AES_CBC, &mi), CKR_MECHANISM_INVALID);
     assert_int_equal(C_GetMechanismInfo(9, CKM_ECDSA, &mi), CKR_SLOT_ID_INVALID);
+}
+
+/* NSS polls C_GetTokenInfo: it is answered from a copy at most a second old, and asked afresh after
+ * anything that changes it. Slot and session information never need a round trip. */
+static void test_info_without_round_trips(void **state)
+{
+    (void)state;
+    CK_TOKEN_INFO ti;
+    CK_SLOT_INFO si;
+    CK_SESSION_INFO ssi;
+    CK_SESSION_HANDLE h = 0;
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(C_GetTokenInfo(0, &ti), CKR_OK);
+    assert_int_equal(fake_appliance_count(SIGIL_OP_TOKEN_INFO), 1);
+    assert_int_equal(C_GetTokenInfo(1, &ti), CKR_OK);
+    assert_int_equal(fake_appliance_count(SIGIL_OP_TOKEN_INFO), 2);
+    assert_int_equal(C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &h), CKR_OK);
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(C_GetSlotInfo(0, &si), CKR_OK);
+        assert_int_equal(C_GetSessionInfo(h, &ssi), CKR_OK);
+    }
+    /* Session counts are current even from the copy. */
+    assert_int_equal(C_GetTokenInfo(0, &ti), CKR_OK);
+    assert_int_equal(ti.ulSessionCount, 1);
+    assert_int_equal(fake_appliance_count(SIGIL_OP_TOKEN_INFO), 2);
+    /* A failed login may have changed the PIN counters: asked again. */
+    assert_int_equal(C_Login(h, CKU_USER, PIN("9999")), CKR_PIN_INCORRECT);
+    assert_int_equal(C_GetTokenInfo(0, &ti), CKR_OK);
+    assert_int_equal(fake_appliance_count(SIGIL_OP_TOKEN_INFO), 3);
+    assert_int_equal(C_Login(h, CKU_USER, PIN(FAKE_USER_PIN)), CKR_OK);
+    assert_int_equal(C_GetTokenInfo(0, &ti), CKR_OK);
+    assert_int_equal(C_GetTokenInfo(0, &ti), CKR_OK);
+    assert_int_equal(fake_appliance_count(SIGIL_OP_TOKEN_INFO), 4);
+    CK_MECHANISM ecgen = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+    CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    CK_ATTRIBUTE pub[] = {{CKA_EC_PARAMS, p256, sizeof(p256)}};
+    CK_OBJECT_HANDLE hpub = 0, hpriv = 0;
+    assert_int_equal(C_GenerateKeyPair(h, &ecgen, pub, 1, NULL, 0, &hpub, &hpriv), CKR_OK);
+    assert_int_equal(C_GetTokenInfo(0, &ti), CKR_OK);
+    assert_int_equal(fake_appliance_count(SIGIL_OP_TOKEN_INFO), 5);
+    assert_int_equal(C_SetPIN(h, PIN(FAKE_USER_PIN), PIN(FAKE_USER_PIN)), CKR_OK);
+    assert_int_equal(C_GetTokenInfo(0, &ti), CKR_OK);
+    assert_int_equal(fake_appliance_count(SIGIL_OP_TOKEN_INFO), 6);
+    assert_int_equal(C_Logout(h), CKR_OK);
+    assert_int_equal(C_GetTokenInfo(0, &ti), CKR_OK);
+    assert_int_equal(fake_appliance_count(SIGIL_OP_TOKEN_INFO), 7);
+    /* A failed TOKEN_INFO is not kept. */
+    assert_int_equal(C_Login(h, CKU_USER, PIN(FAKE_USER_PIN)), CKR_OK);
+    fake_appliance_fail_next(SIGIL_OP_TOKEN_INFO, SIGIL_ST_GENERAL_ERROR);
+    assert_int_equal(C_GetTokenInfo(0, &ti), CKR_DEVICE_ERROR);
+    assert_int_equal(C_GetTokenInfo(0, &ti), CKR_OK);
+    assert_int_equal(fake_appliance_count(SIGIL_OP_TOKEN_INFO), 9);
 }
 
 static void test_open_close(void **state)
@@ -258,6 +310,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_slot_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_token_info, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mechanisms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_info_without_round_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_login_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_so_login_and_init_pin, setup, teardown),

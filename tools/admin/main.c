@@ -94,7 +94,7 @@ admin_exit admin_cmd_help(admin_ctx *ctx, int argc, char **argv)
             printf("'%s' commands: %s; see 'sigil-admin help %s COMMAND'\n", argv[0], subs, argv[0]);
             return ADMIN_EXIT_OK;
         }
-        admin_report_usage(ctx, "no command '%s'", argv[0]);
+        admin_report_usage(ctx, "no command '%s%s%s'", argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
         return ADMIN_EXIT_USAGE;
     }
     printf("usage: sigil-admin [--appliance unix:PATH] [--json] %s%s%s\n\n%s\n", c->name,
