@@ -78,16 +78,12 @@ sigil_status fw_cmd_info(sigil_fw *fw, fw_req *rq)
 
 sigil_status fw_cmd_appliance_init(sigil_fw *fw, fw_req *rq)
 {
-    sigil_fw_conn *conn = rq->conn;
     sigil_rd *in = rq->in;
-    sigil_wr *out = rq->out;
     size_t n = 0;
     const uint8_t *pin = sigil_rd_bytes(in, SIGIL_PIN_MAX_LEN, &n);
     sigil_status st;
     fw_cred cred;
 
-    (void)conn;
-    (void)out;
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
     st = fw_cred_make(&cred, pin, n, fw->cfg.kdf_iterations, fw->cfg.max_pin_tries);
@@ -178,27 +174,19 @@ sigil_status fw_cmd_cred_set(sigil_fw *fw, fw_req *rq)
         return st;
     pthread_mutex_lock(&fw->appl_lock);
     fw_cred *cred = role == SIGIL_AUDIT_ROLE_ADMIN ? &fw->admin : &fw->auditor;
-    fw_cred old = *cred;
-    *cred = fresh;
-    st = fw_appliance_save_locked(fw);
-    if (st != SIGIL_ST_OK)
-        *cred = old;
+    st = fw_cred_replace(fw, cred, &fresh, save_appliance, NULL);
     pthread_mutex_unlock(&fw->appl_lock);
-    sigil_wipe(&old, sizeof(old));
-    sigil_wipe(&fresh, sizeof(fresh));
     return st;
 }
 
 sigil_status fw_cmd_random(sigil_fw *fw, fw_req *rq)
 {
-    sigil_fw_conn *conn = rq->conn;
     sigil_rd *in = rq->in;
     sigil_wr *out = rq->out;
     uint32_t len = sigil_rd_u32(in);
     uint8_t *p;
 
     (void)fw;
-    (void)conn;
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
     if (len == 0 || len > SIGIL_RANDOM_MAX)

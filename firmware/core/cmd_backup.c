@@ -36,11 +36,8 @@ sigil_status fw_cmd_backup_domain_join(sigil_fw *fw, fw_req *rq)
 
 sigil_status fw_cmd_backup_export(sigil_fw *fw, fw_req *rq)
 {
-    uint32_t slot = sigil_rd_u32(rq->in);
-    rq->audit.slot = slot;
-    if (!sigil_rd_done(rq->in))
-        return SIGIL_ST_BAD_FRAME;
-    sigil_status st = fw_slot_check(fw, slot);
+    uint32_t slot;
+    sigil_status st = fw_req_slot_only(fw, rq, &slot);
     return st == SIGIL_ST_OK ? fw_backup_export(fw, slot, rq->out) : st;
 }
 

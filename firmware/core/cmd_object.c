@@ -9,16 +9,10 @@
 sigil_status fw_cmd_object_list(sigil_fw *fw, fw_req *rq)
 {
     sigil_fw_conn *conn = rq->conn;
-    sigil_rd *in = rq->in;
     sigil_wr *out = rq->out;
-    uint32_t slot = sigil_rd_u32(in);
-    rq->audit.slot = slot;
-    sigil_status st;
-    uint32_t n = 0;
+    uint32_t slot, n = 0;
+    sigil_status st = fw_req_slot_only(fw, rq, &slot);
 
-    if (!sigil_rd_done(in))
-        return SIGIL_ST_BAD_FRAME;
-    st = fw_slot_check(fw, slot);
     if (st != SIGIL_ST_OK)
         return st;
     bool user = fw_login_state(fw, conn, slot) == SIGIL_LOGIN_USER;
@@ -98,7 +92,6 @@ static void remove_blob(sigil_fw *fw, uint32_t slot, uint32_t handle)
 
 sigil_status fw_cmd_generate_keypair(sigil_fw *fw, fw_req *rq)
 {
-    sigil_fw_conn *conn = rq->conn;
     sigil_rd *in = rq->in;
     sigil_wr *out = rq->out;
     char label[SIGIL_OBJ_LABEL_MAX_LEN + 1];
@@ -115,7 +108,6 @@ sigil_status fw_cmd_generate_keypair(sigil_fw *fw, fw_req *rq)
     uint32_t first = 0;
     sigil_status st;
 
-    (void)conn;
     sigil_rd_str(in, label, SIGIL_OBJ_LABEL_MAX_LEN);
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
@@ -187,9 +179,7 @@ out:
 
 sigil_status fw_cmd_destroy_object(sigil_fw *fw, fw_req *rq)
 {
-    sigil_fw_conn *conn = rq->conn;
     sigil_rd *in = rq->in;
-    sigil_wr *out = rq->out;
     uint32_t slot = sigil_rd_u32(in);
     rq->audit.slot = slot;
     uint32_t handle = sigil_rd_u32(in);
@@ -197,8 +187,6 @@ sigil_status fw_cmd_destroy_object(sigil_fw *fw, fw_req *rq)
     rq->audit.handle = handle;
     sigil_status st = SIGIL_ST_OBJECT_INVALID;
 
-    (void)conn;
-    (void)out;
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
     fw_token *t = &fw->tokens[slot];

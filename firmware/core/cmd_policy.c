@@ -47,13 +47,9 @@ out:
 
 sigil_status fw_cmd_policy_get(sigil_fw *fw, fw_req *rq)
 {
-    sigil_rd *in = rq->in;
-    uint32_t slot = sigil_rd_u32(in);
-    sigil_status st;
+    uint32_t slot;
+    sigil_status st = fw_req_slot_only(fw, rq, &slot);
 
-    if (!sigil_rd_done(in))
-        return SIGIL_ST_BAD_FRAME;
-    st = fw_slot_check(fw, slot);
     if (st != SIGIL_ST_OK)
         return st;
     fw_token *t = &fw->tokens[slot];

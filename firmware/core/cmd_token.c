@@ -58,10 +58,8 @@ out:
 
 sigil_status fw_cmd_slot_list(sigil_fw *fw, fw_req *rq)
 {
-    sigil_fw_conn *conn = rq->conn;
     sigil_rd *in = rq->in;
     sigil_wr *out = rq->out;
-    (void)conn;
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
     sigil_wr_u32(out, fw->cfg.slot_count);
@@ -79,15 +77,9 @@ sigil_status fw_cmd_slot_list(sigil_fw *fw, fw_req *rq)
 sigil_status fw_cmd_token_info(sigil_fw *fw, fw_req *rq)
 {
     sigil_fw_conn *conn = rq->conn;
-    sigil_rd *in = rq->in;
     sigil_wr *out = rq->out;
-    uint32_t slot = sigil_rd_u32(in);
-    rq->audit.slot = slot;
-    sigil_status st;
-
-    if (!sigil_rd_done(in))
-        return SIGIL_ST_BAD_FRAME;
-    st = fw_slot_check(fw, slot);
+    uint32_t slot;
+    sigil_status st = fw_req_slot_only(fw, rq, &slot);
     if (st != SIGIL_ST_OK)
         return st;
     uint8_t login = fw_login_state(fw, conn, slot);
@@ -106,9 +98,7 @@ sigil_status fw_cmd_token_info(sigil_fw *fw, fw_req *rq)
 
 sigil_status fw_cmd_init_token(sigil_fw *fw, fw_req *rq)
 {
-    sigil_fw_conn *conn = rq->conn;
     sigil_rd *in = rq->in;
-    sigil_wr *out = rq->out;
     char label[SIGIL_LABEL_MAX_LEN + 1];
     size_t n = 0;
     uint32_t slot = sigil_rd_u32(in);
@@ -116,8 +106,6 @@ sigil_status fw_cmd_init_token(sigil_fw *fw, fw_req *rq)
     const uint8_t *so_pin = sigil_rd_bytes(in, SIGIL_PIN_MAX_LEN, &n);
     sigil_status st;
 
-    (void)conn;
-    (void)out;
     sigil_rd_str(in, label, SIGIL_LABEL_MAX_LEN);
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
@@ -153,14 +141,12 @@ out:
 
 sigil_status fw_cmd_seal_create(sigil_fw *fw, fw_req *rq)
 {
-    sigil_fw_conn *conn = rq->conn;
     sigil_rd *in = rq->in;
     sigil_wr *out = rq->out;
     char label[SIGIL_LABEL_MAX_LEN + 1];
     size_t so_len = 0, user_len = 0;
     sigil_status st = SIGIL_ST_NO_FREE_SLOT;
 
-    (void)conn;
     sigil_rd_str(in, label, SIGIL_LABEL_MAX_LEN);
     const uint8_t *so_pin = sigil_rd_bytes(in, SIGIL_PIN_MAX_LEN, &so_len);
     const uint8_t *user_pin = sigil_rd_bytes(in, SIGIL_PIN_MAX_LEN, &user_len);
@@ -192,7 +178,6 @@ sigil_status fw_cmd_login(sigil_fw *fw, fw_req *rq)
 {
     sigil_fw_conn *conn = rq->conn;
     sigil_rd *in = rq->in;
-    sigil_wr *out = rq->out;
     size_t n = 0;
     uint32_t slot = sigil_rd_u32(in);
     rq->audit.slot = slot;
@@ -202,7 +187,6 @@ sigil_status fw_cmd_login(sigil_fw *fw, fw_req *rq)
     fw_cred *cred;
     uint8_t now, want;
 
-    (void)out;
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
     st = fw_slot_check(fw, slot);
@@ -249,16 +233,8 @@ out:
 sigil_status fw_cmd_logout(sigil_fw *fw, fw_req *rq)
 {
     sigil_fw_conn *conn = rq->conn;
-    sigil_rd *in = rq->in;
-    sigil_wr *out = rq->out;
-    uint32_t slot = sigil_rd_u32(in);
-    rq->audit.slot = slot;
-    sigil_status st;
-
-    (void)out;
-    if (!sigil_rd_done(in))
-        return SIGIL_ST_BAD_FRAME;
-    st = fw_slot_check(fw, slot);
+    uint32_t slot;
+    sigil_status st = fw_req_slot_only(fw, rq, &slot);
     if (st != SIGIL_ST_OK)
         return st;
     if (fw_login_state(fw, conn, slot) == SIGIL_LOGIN_NONE)
@@ -269,9 +245,7 @@ sigil_status fw_cmd_logout(sigil_fw *fw, fw_req *rq)
 
 sigil_status fw_cmd_init_pin(sigil_fw *fw, fw_req *rq)
 {
-    sigil_fw_conn *conn = rq->conn;
     sigil_rd *in = rq->in;
-    sigil_wr *out = rq->out;
     size_t n = 0;
     uint32_t slot = sigil_rd_u32(in);
     rq->audit.slot = slot;
@@ -279,8 +253,6 @@ sigil_status fw_cmd_init_pin(sigil_fw *fw, fw_req *rq)
     sigil_status st;
     fw_cred cred;
 
-    (void)conn;
-    (void)out;
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
     st = fw_cred_make(&cred, pin, n, fw->cfg.kdf_iterations, fw->cfg.max_pin_tries);
@@ -288,14 +260,8 @@ sigil_status fw_cmd_init_pin(sigil_fw *fw, fw_req *rq)
         return st;
     fw_token *t = &fw->tokens[slot];
     pthread_mutex_lock(&t->lock);
-    fw_cred old = t->user;
-    t->user = cred;
-    st = fw_token_save_locked(fw, slot);
-    if (st != SIGIL_ST_OK)
-        t->user = old;
+    st = fw_cred_replace(fw, &t->user, &cred, save_token, &slot);
     pthread_mutex_unlock(&t->lock);
-    sigil_wipe(&old, sizeof(old));
-    sigil_wipe(&cred, sizeof(cred));
     return st;
 }
 
@@ -303,7 +269,6 @@ sigil_status fw_cmd_set_pin(sigil_fw *fw, fw_req *rq)
 {
     sigil_fw_conn *conn = rq->conn;
     sigil_rd *in = rq->in;
-    sigil_wr *out = rq->out;
     size_t old_len = 0, new_len = 0;
     uint32_t slot = sigil_rd_u32(in);
     rq->audit.slot = slot;
@@ -313,13 +278,13 @@ sigil_status fw_cmd_set_pin(sigil_fw *fw, fw_req *rq)
     fw_cred fresh;
     fw_cred *cred;
 
-    (void)out;
     if (!sigil_rd_done(in))
         return SIGIL_ST_BAD_FRAME;
     st = fw_slot_check(fw, slot);
     if (st != SIGIL_ST_OK)
         return st;
-    st = fw_pin_len_ok(new_len);
+    /* The new credential is made before any lock is taken (its KDF is slow). */
+    st = fw_cred_make(&fresh, new_pin, new_len, fw->cfg.kdf_iterations, fw->cfg.max_pin_tries);
     if (st != SIGIL_ST_OK)
         return st;
     bool so = fw_login_state(fw, conn, slot) == SIGIL_LOGIN_SO;
@@ -331,19 +296,10 @@ sigil_status fw_cmd_set_pin(sigil_fw *fw, fw_req *rq)
     }
     cred = so ? &t->so : &t->user;
     st = fw_cred_check(fw, cred, old_pin, old_len, save_token, &slot, &t->lock);
-    if (st != SIGIL_ST_OK)
-        goto out;
-    st = fw_cred_make(&fresh, new_pin, new_len, fw->cfg.kdf_iterations, fw->cfg.max_pin_tries);
-    if (st != SIGIL_ST_OK)
-        goto out;
-    fw_cred old = *cred;
-    *cred = fresh;
-    st = fw_token_save_locked(fw, slot);
-    if (st != SIGIL_ST_OK)
-        *cred = old;
-    sigil_wipe(&old, sizeof(old));
-    sigil_wipe(&fresh, sizeof(fresh));
+    if (st == SIGIL_ST_OK)
+        st = fw_cred_replace(fw, cred, &fresh, save_token, &slot);
 out:
     pthread_mutex_unlock(&t->lock);
+    sigil_wipe(&fresh, sizeof(fresh));
     return st;
 }

@@ -138,3 +138,15 @@ out:
     sigil_wipe(&before, sizeof(before));
     return st;
 }
+
+sigil_status fw_cred_replace(sigil_fw *fw, fw_cred *c, fw_cred *fresh, fw_cred_save_fn save, void *save_ctx)
+{
+    fw_cred old = *c;
+    *c = *fresh;
+    sigil_status st = save(fw, save_ctx);
+    if (st != SIGIL_ST_OK)
+        *c = old; /* nothing changed */
+    sigil_wipe(&old, sizeof(old));
+    sigil_wipe(fresh, sizeof(*fresh));
+    return st;
+}

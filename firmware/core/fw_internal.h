@@ -50,6 +50,10 @@ typedef sigil_status (*fw_cred_save_fn)(sigil_fw *fw, void *save_ctx);
  * PIN_LOCKED when no try is left, PIN_INCORRECT on a mismatch. The caller holds
  * lock (which guards c); it is released while the KDF runs, so that a login does
  * not stall the signers of the seal. */
+/* Puts fresh in place of *c and persists it; on failure *c is as it was. fresh is
+ * wiped. The caller holds the lock that guards c. */
+FW_WUR sigil_status fw_cred_replace(sigil_fw *fw, fw_cred *c, fw_cred *fresh, fw_cred_save_fn save,
+                                    void *save_ctx);
 FW_WUR sigil_status fw_cred_check(sigil_fw *fw, fw_cred *c, const uint8_t *pin, size_t pin_len,
                                   fw_cred_save_fn save, void *save_ctx, pthread_mutex_t *lock);
 
@@ -357,5 +361,7 @@ sigil_status fw_cmd_random(sigil_fw *, fw_req *);
 
 /* A slot id from a request, checked against the slot count. */
 FW_WUR sigil_status fw_slot_check(const sigil_fw *fw, uint32_t slot);
+/* Decodes a request that is a slot id and nothing else (and notes it for the audit). */
+FW_WUR sigil_status fw_req_slot_only(const sigil_fw *fw, fw_req *rq, uint32_t *slot);
 
 #endif

@@ -19,6 +19,15 @@ sigil_status fw_slot_check(const sigil_fw *fw, uint32_t slot)
     return slot < fw->cfg.slot_count ? SIGIL_ST_OK : SIGIL_ST_SLOT_INVALID;
 }
 
+sigil_status fw_req_slot_only(const sigil_fw *fw, fw_req *rq, uint32_t *slot)
+{
+    *slot = sigil_rd_u32(rq->in);
+    rq->audit.slot = *slot;
+    if (!sigil_rd_done(rq->in))
+        return SIGIL_ST_BAD_FRAME;
+    return fw_slot_check(fw, *slot);
+}
+
 sigil_status fw_token_save_locked(sigil_fw *fw, uint32_t slot)
 {
     fw_token *t = &fw->tokens[slot];
