@@ -18,14 +18,14 @@ section "dependencies"
 bash scripts/install-deps.sh
 
 section "build: build-test (warnings are errors)"
-cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGIL_WERROR=ON -DSIGIL_SANITIZE= >"$LOGS/configure.log" 2>&1 ||
+cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGIL_WERROR=ON -DSIGIL_TEST_HOOKS=ON -DSIGIL_SANITIZE= >"$LOGS/configure.log" 2>&1 ||
   { cat "$LOGS/configure.log"; exit 1; }
 cmake --build build-test -j "$JOBS" >"$LOGS/build.log" 2>&1 ||
   { tail -n 60 "$LOGS/build.log"; echo "test.sh: build failed (log: $LOGS/build.log)"; exit 1; }
 echo "built (log: $LOGS/build.log)"
 
 section "build: build-test-asan (address;undefined sanitizers)"
-cmake -S . -B build-test-asan -DCMAKE_BUILD_TYPE=Debug -DSIGIL_WERROR=ON -DSIGIL_SANITIZE="address;undefined" \
+cmake -S . -B build-test-asan -DCMAKE_BUILD_TYPE=Debug -DSIGIL_WERROR=ON -DSIGIL_TEST_HOOKS=ON -DSIGIL_SANITIZE="address;undefined" \
   >"$LOGS/configure-asan.log" 2>&1 || { cat "$LOGS/configure-asan.log"; exit 1; }
 cmake --build build-test-asan -j "$JOBS" >"$LOGS/build-asan.log" 2>&1 ||
   { tail -n 60 "$LOGS/build-asan.log"; echo "test.sh: sanitizer build failed (log: $LOGS/build-asan.log)"; exit 1; }

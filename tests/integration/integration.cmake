@@ -23,6 +23,10 @@ set(SIGIL_IT_TESTS
   admin             # sigil-admin: init, status, seal create/list, --json, exit codes
   bad_config        # no appliance configured: a clear error
 )
+if(SIGIL_TEST_HOOKS)
+  # The error state end to end needs the emulator's test-only self-test switch.
+  list(APPEND SIGIL_IT_TESTS selftest)
+endif()
 
 # In an AddressSanitizer build the module can be loaded by uninstrumented clients (pkcs11-tool)
 # only with the ASan runtime loaded first: lib.sh preloads it for them.
