@@ -31,6 +31,7 @@
 #define SIGIL_ID_MAX_LEN 64u
 #define SIGIL_OBJ_LABEL_MAX_LEN 128u
 #define SIGIL_SIGN_MAX_INPUT 1024u /* a digest, a DigestInfo, or a raw RSA block */
+#define SIGIL_SIGN_BATCH_MAX 256u  /* inputs in one SIGN_BATCH */
 #define SIGIL_RANDOM_MAX 65536u
 #define SIGIL_INFO_HEALTH_MAX 256u
 #define SIGIL_OBJ_ATTRS_MAX 8192u /* further PKCS#11 attributes of an object, TLV-encoded */
@@ -66,6 +67,7 @@ typedef enum {
     X(POLICY_GET, 0x0026)        \
     X(SEAL_STATE, 0x0027)        \
     X(SIGN, 0x0030)              \
+    X(SIGN_BATCH, 0x0031)        \
     X(RANDOM, 0x0040)            \
     X(DEVICE_KEYS, 0x0050)       \
     X(AUDIT_READ, 0x0060)        \

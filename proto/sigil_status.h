@@ -53,7 +53,8 @@
     X(ZEROIZED, 43, "device zeroised: it holds no keys and serves nothing")                  \
     X(SEAL_EXISTS, 44, "this seal is already on the appliance")                              \
     X(NO_BACKUP_DOMAIN, 45, "no backup domain: create one or join one first")                \
-    X(BACKUP_WRONG_DOMAIN, 46, "backup made in another backup domain")
+    X(BACKUP_WRONG_DOMAIN, 46, "backup made in another backup domain")                        \
+    X(BUDGET_EXCEEDED, 47, "more signatures than the login's remaining budget")
 
 typedef enum {
 #define SIGIL_STATUS_ENUM(name, num, msg) SIGIL_ST_##name = num,

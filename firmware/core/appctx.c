@@ -95,7 +95,8 @@ void fw_login_grant(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot)
     pthread_mutex_unlock(&fw->lock);
 }
 
-sigil_status fw_login_authorise_sign(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot, const fw_policy *p)
+sigil_status fw_login_authorise_sign(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot, const fw_policy *p,
+                                     uint32_t count)
 {
     sigil_status st = SIGIL_ST_NOT_LOGGED_IN;
     uint64_t now = fw->plat->ops->monotonic_ms(fw->plat);
@@ -107,16 +108,19 @@ sigil_status fw_login_authorise_sign(sigil_fw *fw, sigil_fw_conn *conn, uint32_t
     if (l->state != SIGIL_LOGIN_USER)
         goto out;
     if (p->mode == SIGIL_POLICY_PER_SIGNATURE) {
-        if (l->grants == 0)
-            goto out; /* no context-specific login for this signature */
-        l->grants--;
+        if (l->grants < count)
+            goto out; /* a context-specific login for each signature, or none is made */
+        l->grants -= count;
     } else if ((p->max_sigs != 0 && l->sigs >= p->max_sigs) ||
                (p->max_secs != 0 && now - l->since_ms >= (uint64_t)p->max_secs * 1000u)) {
         /* The batch authorisation is spent: the application must log in again. */
         memset(l, 0, sizeof(*l));
         goto out;
+    } else if (p->max_sigs != 0 && p->max_sigs - l->sigs < count) {
+        st = SIGIL_ST_BUDGET_EXCEEDED; /* more than is left: nothing is spent */
+        goto out;
     }
-    l->sigs++;
+    l->sigs += count;
     st = SIGIL_ST_OK;
 out:
     pthread_mutex_unlock(&fw->lock);

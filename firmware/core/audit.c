@@ -128,18 +128,26 @@ static sigil_status wait_durable_locked(sigil_fw *fw, uint64_t seq)
     return a->failed ? SIGIL_ST_AUDIT_FAILURE : SIGIL_ST_OK;
 }
 
-sigil_status fw_audit_write(sigil_fw *fw, sigil_audit_rec *r)
+sigil_status fw_audit_write_many(sigil_fw *fw, sigil_audit_rec *recs, size_t n)
 {
     fw_audit *a = &fw->audit;
     uint64_t seq = 0;
-    sigil_status st;
+    sigil_status st = SIGIL_ST_OK;
 
+    if (n == 0)
+        return SIGIL_ST_OK;
     pthread_mutex_lock(&a->lock);
-    st = a->failed ? SIGIL_ST_AUDIT_FAILURE : queue_locked(fw, r, &seq);
+    for (size_t i = 0; i < n && st == SIGIL_ST_OK; i++)
+        st = a->failed ? SIGIL_ST_AUDIT_FAILURE : queue_locked(fw, &recs[i], &seq);
     if (st == SIGIL_ST_OK)
         st = wait_durable_locked(fw, seq);
     pthread_mutex_unlock(&a->lock);
     return st;
+}
+
+sigil_status fw_audit_write(sigil_fw *fw, sigil_audit_rec *r)
+{
+    return fw_audit_write_many(fw, r, 1);
 }
 
 sigil_status fw_audit_checkpoint(sigil_fw *fw, uint64_t *seq)

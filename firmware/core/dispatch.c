@@ -40,6 +40,8 @@ static const fw_command fw_commands[] = {
     {.opcode = SIGIL_OP_BACKUP_DOMAIN_JOIN, .fn = fw_cmd_backup_domain_join, .need = FW_NEED_ADMIN, .crypto = true, .audit = true},
     {.opcode = SIGIL_OP_BACKUP_EXPORT, .fn = fw_cmd_backup_export, .need = FW_NEED_ADMIN, .crypto = true, .audit = true},
     {.opcode = SIGIL_OP_BACKUP_RESTORE, .fn = fw_cmd_backup_restore, .need = FW_NEED_ADMIN, .crypto = true, .audit = true},
+    /* Audited per signature by the handler; refusals by the dispatcher as always. */
+    {.opcode = SIGIL_OP_SIGN_BATCH, .fn = fw_cmd_sign_batch, .need = FW_NEED_SEAL_USER, .crypto = true},
     {.opcode = SIGIL_OP_RANDOM, .fn = fw_cmd_random, .need = FW_NEED_CONTEXT, .crypto = true},
 };
 

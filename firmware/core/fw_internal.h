@@ -100,7 +100,7 @@ void fw_policy_read(sigil_rd *r, fw_policy *p);
 FW_WUR sigil_status fw_policy_check_locked(sigil_fw *fw, uint32_t slot, uint8_t mech);
 /* Counts one signature, reserving the next block of the counter in storage
  * before it is spent. Token lock held. */
-FW_WUR sigil_status fw_policy_count_locked(sigil_fw *fw, uint32_t slot);
+FW_WUR sigil_status fw_policy_count_locked(sigil_fw *fw, uint32_t slot, uint32_t count);
 
 /* ---- seal slots (token.c) ---------------------------------------------- */
 
@@ -163,6 +163,8 @@ FW_WUR sigil_status fw_audit_open(sigil_fw *fw, char *why, size_t why_len);
 void fw_audit_close(sigil_fw *fw);
 /* Appends a record and returns once it is durable (or AUDIT_FAILURE). */
 FW_WUR sigil_status fw_audit_write(sigil_fw *fw, sigil_audit_rec *r);
+/* Appends n records and returns once the last is durable (one group commit). */
+FW_WUR sigil_status fw_audit_write_many(sigil_fw *fw, sigil_audit_rec *recs, size_t n);
 FW_WUR sigil_status fw_audit_device_event(sigil_fw *fw, uint16_t event, uint32_t status,
                                           const void *data, size_t data_len);
 bool fw_audit_ok(sigil_fw *fw);
@@ -263,7 +265,7 @@ void fw_login_grant(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot);
  * or a context-specific login of the per-signature policy (consumed). A spent
  * budget ends the login. */
 FW_WUR sigil_status fw_login_authorise_sign(sigil_fw *fw, sigil_fw_conn *conn, uint32_t slot,
-                                            const fw_policy *p);
+                                            const fw_policy *p, uint32_t count);
 /* The appliance role (administrator or auditor) logged in on conn's context. */
 uint8_t fw_appliance_role(sigil_fw *fw, const sigil_fw_conn *conn);
 void fw_appliance_role_set(sigil_fw *fw, sigil_fw_conn *conn, uint8_t role);
@@ -334,6 +336,7 @@ sigil_status fw_cmd_object_list(sigil_fw *, fw_req *);
 sigil_status fw_cmd_generate_keypair(sigil_fw *, fw_req *);
 sigil_status fw_cmd_destroy_object(sigil_fw *, fw_req *);
 sigil_status fw_cmd_sign(sigil_fw *, fw_req *);
+sigil_status fw_cmd_sign_batch(sigil_fw *, fw_req *);
 sigil_status fw_cmd_create_object(sigil_fw *, fw_req *);
 sigil_status fw_cmd_policy_set(sigil_fw *, fw_req *);
 sigil_status fw_cmd_device_keys(sigil_fw *, fw_req *);

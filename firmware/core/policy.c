@@ -52,21 +52,21 @@ sigil_status fw_policy_check_locked(sigil_fw *fw, uint32_t slot, uint8_t mech)
     return SIGIL_ST_OK;
 }
 
-sigil_status fw_policy_count_locked(sigil_fw *fw, uint32_t slot)
+sigil_status fw_policy_count_locked(sigil_fw *fw, uint32_t slot, uint32_t count)
 {
     fw_token *t = &fw->tokens[slot];
-    if (t->sig_count >= t->sig_reserved) {
+    if (t->sig_count + count > t->sig_reserved) {
         /* Reserve the next block in storage before any of it is spent: a crash
          * loses at most a block of counts, it never makes the counter go back. */
         uint64_t before = t->sig_reserved;
-        t->sig_reserved = t->sig_count + FW_SIG_RESERVE_BLOCK;
+        t->sig_reserved = t->sig_count + count + FW_SIG_RESERVE_BLOCK;
         sigil_status st = fw_token_save_locked(fw, slot);
         if (st != SIGIL_ST_OK) {
             t->sig_reserved = before;
             return st;
         }
     }
-    t->sig_count++;
+    t->sig_count += count;
     return SIGIL_ST_OK;
 }
 

@@ -1,46 +1,122 @@
-/* conn.c — one reader thread per connection: reads whole frames, rejects broken
- * framing at once, and queues each request for the worker pool (pipelining:
- * up to EMU_MAX_IN_FLIGHT per connection). */
+/* conn.c — one reader thread per connection: reads whatever has arrived (up to
+ * EMU_READ_CHUNK at a time), rejects broken framing at once, and queues every whole request
+ * in it for the worker pool in one go (pipelining: up to EMU_MAX_IN_FLIGHT per connection).
+ * Responses leave through the connection's out buffer (emu_conn_respond), several per write
+ * when several are ready. */
 #include <errno.h>
-#include <string.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "emu.h"
 #include "sigil_proto.h"
+#include "sigil_secmem.h"
 
-static int read_all(int fd, uint8_t *buf, size_t n)
+/* Counters for $SIGIL_EMU_STATS. */
+static atomic_uint_fast64_t g_reads, g_requests, g_writes, g_responses;
+
+static int send_all(int fd, const uint8_t *buf, size_t len)
 {
-    while (n > 0) {
-        ssize_t r = read(fd, buf, n);
-        if (r < 0 && errno == EINTR)
+    while (len > 0) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
             continue;
-        if (r <= 0)
+        if (n <= 0)
             return -1;
-        buf += r;
-        n -= (size_t)r;
+        buf += n;
+        len -= (size_t)n;
     }
     return 0;
 }
 
-int emu_conn_write(emu_conn *c, const uint8_t *buf, size_t len)
+/* wlock held, c->flushing set by the caller. Writes until nothing is pending, dropping the
+ * lock around each write; then shuts the socket if a framing error asked for it. */
+static void flush_locked(emu_conn *c)
 {
-    int rc = 0;
-    pthread_mutex_lock(&c->wlock);
-    while (len > 0) {
-        ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            rc = -1;
-            break;
+    while (c->out_len > 0 && !c->write_failed) {
+        uint8_t *buf = c->out;
+        size_t len = c->out_len, cap = c->out_cap;
+        unsigned n = c->n_out;
+        c->out = c->spare;
+        c->out_cap = c->spare_cap;
+        c->out_len = 0;
+        c->n_out = 0;
+        c->spare = NULL;
+        c->spare_cap = 0;
+        pthread_mutex_unlock(&c->wlock);
+
+        int rc = send_all(c->fd, buf, len);
+        sigil_wipe(buf, len); /* responses are scratch, cleared after use */
+        atomic_fetch_add_explicit(&g_writes, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&g_responses, n, memory_order_relaxed);
+        if (cap > 4 * EMU_FLUSH_BYTES) { /* a large response passed: give the room back */
+            free(buf);
+            buf = NULL;
+            cap = 0;
         }
-        buf += n;
-        len -= (size_t)n;
+
+        pthread_mutex_lock(&c->wlock);
+        c->spare = buf;
+        c->spare_cap = cap;
+        if (rc != 0) {
+            c->write_failed = true;
+            shutdown(c->fd, SHUT_RDWR); /* the reader stops too */
+        }
+    }
+    if (c->write_failed) {
+        sigil_wipe(c->out, c->out_len);
+        c->out_len = 0;
+        c->n_out = 0;
+    }
+    if (c->close_after)
+        shutdown(c->fd, SHUT_RDWR);
+    c->flushing = false;
+}
+
+/* wlock held. Appends a frame to out; -1 out of memory. */
+static int append_locked(emu_conn *c, const uint8_t *frame, size_t len)
+{
+    if (c->out_cap - c->out_len < len) {
+        size_t cap = c->out_cap < 4096 ? 4096 : 2 * c->out_cap;
+        while (cap - c->out_len < len)
+            cap *= 2;
+        uint8_t *nb = malloc(cap);
+        if (nb == NULL)
+            return -1;
+        if (c->out_len > 0)
+            memcpy(nb, c->out, c->out_len);
+        sigil_wipe(c->out, c->out_cap);
+        free(c->out);
+        c->out = nb;
+        c->out_cap = cap;
+    }
+    memcpy(c->out + c->out_len, frame, len);
+    c->out_len += len;
+    c->n_out++;
+    return 0;
+}
+
+void emu_conn_respond(emu_conn *c, const uint8_t *frame, size_t len, bool close_after)
+{
+    pthread_mutex_lock(&c->wlock);
+    if (len > 0 && !c->write_failed && append_locked(c, frame, len) != 0) {
+        c->write_failed = true; /* cannot answer: the client must not wait forever */
+        shutdown(c->fd, SHUT_RDWR);
+    }
+    if (close_after)
+        c->close_after = true;
+    /* Hold the response back only while another request of this connection is queued: the
+     * worker that takes it will write both (or a later one will). */
+    bool now = close_after || atomic_load(&c->queued) == 0 || c->n_out >= EMU_FLUSH_BATCH ||
+               c->out_len >= EMU_FLUSH_BYTES;
+    if (now && !c->flushing) {
+        c->flushing = true;
+        flush_locked(c);
     }
     pthread_mutex_unlock(&c->wlock);
-    return rc;
 }
 
 void emu_conn_put(emu_conn *c)
@@ -49,17 +125,23 @@ void emu_conn_put(emu_conn *c)
         return;
     sigil_fw_conn_free(c->fwc);
     close(c->fd);
+    sigil_wipe(c->out, c->out_cap);
+    free(c->out);
+    sigil_wipe(c->spare, c->spare_cap);
+    free(c->spare);
     pthread_mutex_destroy(&c->wlock);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->cond);
     free(c);
 }
 
+/* Answers a framing error; the connection is shut once the answer (and what was queued
+ * before it) has been written. */
 static void reject(emu_conn *c, const sigil_frame_hdr *h, sigil_status st)
 {
     uint8_t out[SIGIL_FRAME_HDR_LEN];
     size_t n = sigil_fw_error_frame(h->opcode, h->request_id, st, out, sizeof(out));
-    (void)emu_conn_write(c, out, n);
+    emu_conn_respond(c, out, n, true);
 }
 
 /* Removes c from the server's list (srv->lock held). */
@@ -76,52 +158,140 @@ static void conn_unlink_locked(emu_server *srv, emu_conn *c)
     pthread_cond_broadcast(&srv->idle);
 }
 
-static void *reader_main(void *arg)
-{
-    emu_conn *c = arg;
-    emu_server *srv = c->srv;
-    uint8_t hdr[SIGIL_FRAME_HDR_LEN];
+typedef struct {
+    emu_job *head, *tail;
+    unsigned n;
+} job_list;
 
-    for (;;) {
+static void submit(emu_server *srv, job_list *l)
+{
+    if (l->n > 0)
+        emu_pool_submit(&srv->pool, l->head, l->tail, l->n);
+    *l = (job_list){0};
+}
+
+/* Takes one in-flight place for c, waiting while it has EMU_MAX_IN_FLIGHT; the jobs not yet
+ * submitted go first, so that the wait can end. */
+static void take_place(emu_conn *c, job_list *l)
+{
+    pthread_mutex_lock(&c->lock);
+    if (c->in_flight >= EMU_MAX_IN_FLIGHT && l->n > 0) {
+        pthread_mutex_unlock(&c->lock);
+        submit(c->srv, l);
+        pthread_mutex_lock(&c->lock);
+    }
+    while (c->in_flight >= EMU_MAX_IN_FLIGHT)
+        pthread_cond_wait(&c->cond, &c->lock);
+    c->in_flight++;
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* Queues the whole frames at the front of buf[0..have). Returns the bytes consumed; *need is
+ * the length of an incomplete frame left at the end (0 if none); *stop when the connection
+ * must end (a framing error, answered, or no memory). */
+static size_t take_frames(emu_conn *c, const uint8_t *buf, size_t have, size_t *need, bool *stop)
+{
+    job_list l = {0};
+    size_t off = 0;
+
+    *need = 0;
+    while (have - off >= SIGIL_FRAME_HDR_LEN) {
         sigil_frame_hdr h;
-        if (read_all(c->fd, hdr, sizeof(hdr)) != 0)
-            break;
-        sigil_status st = sigil_frame_hdr_decode(hdr, SIGIL_FRAME_MAX_BODY, &h);
+        sigil_status st = sigil_frame_hdr_decode(buf + off, SIGIL_FRAME_MAX_BODY, &h);
         if (st == SIGIL_ST_OK && h.kind != SIGIL_KIND_REQUEST)
             st = SIGIL_ST_BAD_FRAME;
         if (st != SIGIL_ST_OK) {
             /* The stream cannot be resynchronised: answer, then close. */
+            submit(c->srv, &l);
             reject(c, &h, st);
+            *stop = true;
+            return off;
+        }
+        size_t flen = SIGIL_FRAME_HDR_LEN + (size_t)h.body_len;
+        if (have - off < flen) {
+            *need = flen;
             break;
         }
-        emu_job *job = calloc(1, sizeof(*job));
-        uint8_t *frame = malloc(SIGIL_FRAME_HDR_LEN + (size_t)h.body_len);
-        if (job == NULL || frame == NULL) {
-            free(job);
-            free(frame);
+        emu_job *job = malloc(sizeof(*job) + flen);
+        if (job == NULL) {
+            submit(c->srv, &l);
             reject(c, &h, SIGIL_ST_NO_MEMORY);
-            break;
+            *stop = true;
+            return off;
         }
-        memcpy(frame, hdr, sizeof(hdr));
-        if (read_all(c->fd, frame + SIGIL_FRAME_HDR_LEN, h.body_len) != 0) {
-            free(job);
-            free(frame);
-            break;
-        }
-        pthread_mutex_lock(&c->lock);
-        while (c->in_flight >= EMU_MAX_IN_FLIGHT)
-            pthread_cond_wait(&c->cond, &c->lock);
-        c->in_flight++;
-        pthread_mutex_unlock(&c->lock);
-
+        memcpy(job->frame, buf + off, flen);
+        job->len = flen;
         job->conn = c;
-        job->frame = frame;
-        job->len = SIGIL_FRAME_HDR_LEN + (size_t)h.body_len;
+        job->next = NULL;
+        take_place(c, &l);
+        atomic_fetch_add(&c->queued, 1);
         atomic_fetch_add(&c->refs, 1);
-        emu_pool_submit(&srv->pool, job);
+        if (l.tail != NULL)
+            l.tail->next = job;
+        else
+            l.head = job;
+        l.tail = job;
+        l.n++;
+        off += flen;
+        atomic_fetch_add_explicit(&g_requests, 1, memory_order_relaxed);
+    }
+    submit(c->srv, &l);
+    return off;
+}
+
+static void *reader_main(void *arg)
+{
+    emu_conn *c = arg;
+    emu_server *srv = c->srv;
+    size_t cap = EMU_READ_CHUNK, have = 0;
+    uint8_t *buf = malloc(cap);
+    bool stop = buf == NULL;
+
+    while (!stop) {
+        ssize_t r = read(c->fd, buf + have, cap - have);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        have += (size_t)r;
+        atomic_fetch_add_explicit(&g_reads, 1, memory_order_relaxed);
+
+        size_t need = 0;
+        size_t used = take_frames(c, buf, have, &need, &stop);
+        /* Requests may hold PINs: what has been queued is wiped from the buffer. */
+        if (used > 0) {
+            memmove(buf, buf + used, have - used);
+            sigil_wipe(buf + have - used, used);
+            have -= used;
+        }
+        if (!stop && need > cap) { /* a frame larger than the buffer: make room for it */
+            uint8_t *nb = malloc(need);
+            if (nb == NULL)
+                break;
+            memcpy(nb, buf, have);
+            sigil_wipe(buf, cap);
+            free(buf);
+            buf = nb;
+            cap = need;
+        } else if (need == 0 && cap > EMU_READ_CHUNK) { /* it has passed: give the room back */
+            uint8_t *nb = malloc(EMU_READ_CHUNK);
+            if (nb == NULL)
+                break;
+            memcpy(nb, buf, have);
+            sigil_wipe(buf, cap);
+            free(buf);
+            buf = nb;
+            cap = EMU_READ_CHUNK;
+        }
+    }
+    if (buf != NULL) {
+        sigil_wipe(buf, cap);
+        free(buf);
     }
 
-    shutdown(c->fd, SHUT_RDWR);
+    /* Stop reading; the answers to requests still queued or running are written (a stop on
+     * SIGTERM answers them, and a client that has gone makes the writes fail). */
+    shutdown(c->fd, SHUT_RD);
     pthread_mutex_lock(&srv->lock);
     conn_unlink_locked(srv, c);
     pthread_mutex_unlock(&srv->lock);
@@ -151,12 +321,16 @@ int emu_conn_start(emu_server *srv, int fd)
         close(fd);
         return -1;
     }
+    /* A worker never waits for ever on a client that stops reading (and a stop always ends). */
+    struct timeval tv = {.tv_sec = EMU_SEND_TIMEOUT_S};
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     c->srv = srv;
     c->fd = fd;
     pthread_mutex_init(&c->wlock, NULL);
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->cond, NULL);
     atomic_init(&c->refs, 1);
+    atomic_init(&c->queued, 0);
 
     pthread_mutex_lock(&srv->lock);
     c->next = srv->conns;
@@ -190,4 +364,13 @@ void emu_conns_shutdown(emu_server *srv)
     while (srv->n_readers > 0)
         pthread_cond_wait(&srv->idle, &srv->lock);
     pthread_mutex_unlock(&srv->lock);
+}
+
+void emu_stats_print(void)
+{
+    if (getenv("SIGIL_EMU_STATS") == NULL)
+        return;
+    fprintf(stderr, "sigil-emu: %llu requests in %llu reads, %llu responses in %llu writes\n",
+            (unsigned long long)atomic_load(&g_requests), (unsigned long long)atomic_load(&g_reads),
+            (unsigned long long)atomic_load(&g_responses), (unsigned long long)atomic_load(&g_writes));
 }

@@ -1,5 +1,13 @@
 /* emu.h — sigil-emu's transport: a unix socket server feeding a worker pool.
- * No device logic lives here: every frame goes to sigil_fw_handle(). */
+ * No device logic lives here: every frame goes to sigil_fw_handle().
+ *
+ * Batching: a connection's reader takes whatever has arrived in one read and queues every
+ * whole frame in it at once; the workers put their responses in the connection's out buffer,
+ * and the first one that finds nobody writing writes everything pending in one go. A worker
+ * leaves its response for a later write only while more requests of the same connection are
+ * still queued (so one of their workers writes it), and never more than EMU_FLUSH_BATCH
+ * responses: a client with many requests in flight gets its answers in batches, a client
+ * with one gets it at once. */
 #ifndef SIGIL_EMU_H
 #define SIGIL_EMU_H
 
@@ -13,6 +21,10 @@
 
 #define EMU_MAX_CONNECTIONS 256u
 #define EMU_MAX_IN_FLIGHT 64u /* requests per connection queued or running */
+#define EMU_READ_CHUNK (64u * 1024u) /* one read of up to this */
+#define EMU_FLUSH_BATCH 16u          /* responses held back at most for one write */
+#define EMU_FLUSH_BYTES (64u * 1024u)
+#define EMU_SEND_TIMEOUT_S 5         /* a client that reads nothing this long loses the connection */
 
 typedef struct emu_server emu_server;
 
@@ -20,19 +32,28 @@ typedef struct emu_conn {
     emu_server *srv;
     int fd;
     sigil_fw_conn *fwc;
-    pthread_mutex_t wlock;     /* one response written at a time */
+    pthread_mutex_t wlock;     /* the write side: everything down to close_after */
+    uint8_t *out;              /* responses not yet taken by a writer */
+    size_t out_len, out_cap;
+    uint8_t *spare;            /* the writer's buffer between writes */
+    size_t spare_cap;
+    unsigned n_out;            /* responses in out */
+    bool flushing;             /* a thread is writing (with wlock dropped) */
+    bool close_after;          /* shut the socket once out is written (framing error) */
+    bool write_failed;
     pthread_mutex_t lock;      /* in_flight */
     pthread_cond_t cond;
     unsigned in_flight;
+    atomic_uint queued;        /* submitted, not yet taken by a worker */
     atomic_uint refs;          /* reader + queued jobs */
     struct emu_conn *prev, *next;
 } emu_conn;
 
 typedef struct emu_job {
     emu_conn *conn;
-    uint8_t *frame;
     size_t len;
     struct emu_job *next;
+    uint8_t frame[];           /* the request frame, header and body */
 } emu_job;
 
 /* workers.c */
@@ -47,7 +68,8 @@ typedef struct {
 } emu_pool;
 
 int emu_pool_start(emu_pool *pool, sigil_fw *fw, unsigned workers);
-void emu_pool_submit(emu_pool *pool, emu_job *job);
+/* Queues the jobs head..tail (n of them, linked by next) in one go. */
+void emu_pool_submit(emu_pool *pool, emu_job *head, emu_job *tail, unsigned n);
 /* Finishes the queued jobs, then stops and joins the workers. */
 void emu_pool_stop(emu_pool *pool);
 
@@ -65,8 +87,12 @@ struct emu_server {
 /* Takes over fd: starts its reader thread. Returns -1 (fd closed) when refused. */
 int emu_conn_start(emu_server *srv, int fd);
 void emu_conn_put(emu_conn *c);
-/* Writes a whole frame under the connection's write lock; -1 if the peer is gone. */
-int emu_conn_write(emu_conn *c, const uint8_t *buf, size_t len);
+/* Queues a response frame (len may be 0: nothing to add) and writes what is pending unless
+ * the connection has more requests queued (see above). close_after: the connection is shut
+ * once everything up to this frame has been written. */
+void emu_conn_respond(emu_conn *c, const uint8_t *frame, size_t len, bool close_after);
+/* With $SIGIL_EMU_STATS set: one line on stderr with requests, reads, responses, writes. */
+void emu_stats_print(void);
 /* Stops every reader (shutting their sockets for reading) and waits for them. */
 void emu_conns_shutdown(emu_server *srv);
 

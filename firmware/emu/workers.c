@@ -1,33 +1,27 @@
 /* workers.c — the worker pool: one thread per core, each with its own response
- * buffer, taking frames from one queue and answering on their connection. */
+ * buffer, taking frames from one queue and answering through their connection's out
+ * buffer (emu_conn_respond decides whether this worker writes now). */
 #include <stdlib.h>
-#include <sys/socket.h>
 
 #include "emu.h"
 #include "sigil_secmem.h"
 
 static void run_job(emu_pool *pool, emu_job *job, uint8_t *resp)
 {
-    bool close_conn = false;
-    size_t n = sigil_fw_handle(pool->fw, job->conn->fwc, job->frame, job->len, resp,
-                               SIGIL_FW_RESP_CAP, &close_conn);
-    if (n > 0 && emu_conn_write(job->conn, resp, n) != 0)
-        close_conn = true;
-    if (close_conn)
-        shutdown(job->conn->fd, SHUT_RDWR);
-    /* Requests carry PINs and responses may carry them back in no case, but
-     * both are scratch: cleared after every command. */
-    sigil_wipe(job->frame, job->len);
-    sigil_wipe(resp, n);
-    free(job->frame);
-
     emu_conn *c = job->conn;
+    bool close_conn = false;
+    size_t n = sigil_fw_handle(pool->fw, c->fwc, job->frame, job->len, resp, SIGIL_FW_RESP_CAP, &close_conn);
+    /* Requests carry PINs; both buffers are scratch, cleared after every command. */
+    sigil_wipe(job->frame, job->len);
+    free(job);
+    emu_conn_respond(c, resp, n, close_conn);
+    sigil_wipe(resp, n);
+
     pthread_mutex_lock(&c->lock);
     c->in_flight--;
     pthread_cond_signal(&c->cond);
     pthread_mutex_unlock(&c->lock);
     emu_conn_put(c);
-    free(job);
 }
 
 static void *worker_main(void *arg)
@@ -50,6 +44,7 @@ static void *worker_main(void *arg)
         if (pool->head == NULL)
             pool->tail = NULL;
         pthread_mutex_unlock(&pool->lock);
+        atomic_fetch_sub(&job->conn->queued, 1);
         run_job(pool, job, resp);
     }
     free(resp);
@@ -75,16 +70,19 @@ int emu_pool_start(emu_pool *pool, sigil_fw *fw, unsigned workers)
     return 0;
 }
 
-void emu_pool_submit(emu_pool *pool, emu_job *job)
+void emu_pool_submit(emu_pool *pool, emu_job *head, emu_job *tail, unsigned n)
 {
-    job->next = NULL;
+    tail->next = NULL;
     pthread_mutex_lock(&pool->lock);
     if (pool->tail != NULL)
-        pool->tail->next = job;
+        pool->tail->next = head;
     else
-        pool->head = job;
-    pool->tail = job;
-    pthread_cond_signal(&pool->cond);
+        pool->head = head;
+    pool->tail = tail;
+    if (n > 1)
+        pthread_cond_broadcast(&pool->cond);
+    else
+        pthread_cond_signal(&pool->cond);
     pthread_mutex_unlock(&pool->lock);
 }
 
@@ -98,6 +96,7 @@ void emu_pool_stop(emu_pool *pool)
         pthread_join(pool->threads[i], NULL);
     free(pool->threads);
     pool->threads = NULL;
+    emu_stats_print();
     pthread_cond_destroy(&pool->cond);
     pthread_mutex_destroy(&pool->lock);
 }

@@ -597,6 +597,11 @@ static sigil_status policy_set(tfw *t, uint8_t mode, uint32_t max_sigs, uint32_t
     return tfw_call(t, SIGIL_OP_POLICY_SET, w, NULL);
 }
 
+static sigil_status policy_set_mode(tfw *t, uint8_t mode, uint32_t max_sigs)
+{
+    return policy_set(t, mode, max_sigs, 0, 0, 0, 0);
+}
+
 static sigil_status seal_state(tfw *t, uint8_t state)
 {
     sigil_wr *w = body();
@@ -731,6 +736,85 @@ static void test_seal_suspend_and_revoke(void **state)
     assert_int_equal(seal_state(t, SIGIL_SEAL_ACTIVE), SIGIL_ST_SEAL_REVOKED);
 }
 
+static sigil_status sign_batch(tfw *t, uint32_t handle, uint32_t count, uint8_t sigs[][64])
+{
+    static uint8_t req[SIGIL_FRAME_HDR_LEN + 64 * 1024];
+    sigil_wr w;
+    sigil_wr_init(&w, req + SIGIL_FRAME_HDR_LEN, sizeof(req) - SIGIL_FRAME_HDR_LEN);
+    sigil_wr_u32(&w, 0);
+    sigil_wr_u32(&w, handle);
+    sigil_wr_u8(&w, SIGIL_MECH_ECDSA);
+    sigil_wr_u8(&w, 0);
+    sigil_wr_u32(&w, 0);
+    sigil_wr_u32(&w, count);
+    for (uint32_t i = 0; i < count; i++) {
+        uint8_t d[32];
+        memset(d, (int)i, sizeof(d));
+        sigil_wr_bytes(&w, d, sizeof(d));
+    }
+    sigil_frame_hdr h = {.body_len = (uint32_t)w.len, .version = 1, .kind = SIGIL_KIND_REQUEST,
+                         .opcode = SIGIL_OP_SIGN_BATCH, .request_id = 5};
+    sigil_frame_hdr_encode(&h, req);
+    sigil_status st = tfw_raw(t, req, SIGIL_FRAME_HDR_LEN + w.len);
+    if (st != SIGIL_ST_OK)
+        return st;
+    sigil_rd r;
+    sigil_rd_init(&r, t->resp + SIGIL_FRAME_HDR_LEN, t->resp_len - SIGIL_FRAME_HDR_LEN);
+    assert_int_equal(sigil_rd_u32(&r), count);
+    for (uint32_t i = 0; i < count; i++) {
+        size_t n;
+        const uint8_t *p = sigil_rd_bytes(&r, 512, &n);
+        assert_int_equal(n, 64);
+        memcpy(sigs[i], p, 64);
+    }
+    assert_true(sigil_rd_done(&r));
+    return st;
+}
+
+static void test_sign_batch(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record pub, priv;
+    static uint8_t sigs[16][64];
+    bool clean;
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_OK);
+    size_t before = read_trail(t, trail, 256, &clean);
+    assert_int_equal(sign_batch(t, priv.handle, 10, sigs), SIGIL_ST_OK);
+    for (uint32_t i = 0; i < 10; i++) {
+        uint8_t d[32];
+        memset(d, (int)i, sizeof(d));
+        assert_true(ec_verify(&pub, d, sigs[i], 64));
+    }
+    /* One audit record per signature, each with its digest. */
+    size_t after = read_trail(t, trail, 256, &clean);
+    assert_true(clean);
+    assert_int_equal(after, before + 10);
+    for (uint32_t i = 0; i < 10; i++) {
+        uint8_t d[32], h[32];
+        memset(d, (int)i, sizeof(d));
+        SHA256(d, 32, h);
+        assert_int_equal(trail[before + i].event, SIGIL_OP_SIGN_BATCH);
+        assert_memory_equal(trail[before + i].data, h, 32);
+    }
+    /* A budget of 5: a batch of 10 is refused whole and spends nothing. */
+    assert_int_equal(policy_set_mode(t, SIGIL_POLICY_SESSION, 5), SIGIL_ST_OK);
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_LOGOUT, w, NULL), SIGIL_ST_OK);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
+    assert_int_equal(sign_batch(t, priv.handle, 10, sigs), SIGIL_ST_BUDGET_EXCEEDED);
+    assert_int_equal(sign_batch(t, priv.handle, 5, sigs), SIGIL_ST_OK);
+    assert_int_equal(sign_batch(t, priv.handle, 1, sigs), SIGIL_ST_NOT_LOGGED_IN);
+    /* Per-signature: one context login per signature in the batch. */
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
+    assert_int_equal(policy_set_mode(t, SIGIL_POLICY_PER_SIGNATURE, 0), SIGIL_ST_OK);
+    assert_int_equal(login(t, 0, SIGIL_USER_CONTEXT, USER_PIN), SIGIL_ST_OK);
+    assert_int_equal(login(t, 0, SIGIL_USER_CONTEXT, USER_PIN), SIGIL_ST_OK);
+    assert_int_equal(sign_batch(t, priv.handle, 3, sigs), SIGIL_ST_NOT_LOGGED_IN);
+    assert_int_equal(sign_batch(t, priv.handle, 2, sigs), SIGIL_ST_OK);
+    assert_int_equal(sign_batch(t, priv.handle, 0, sigs), SIGIL_ST_DATA_LEN_RANGE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -751,6 +835,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_policy_per_signature, setup, teardown),
         cmocka_unit_test_setup_teardown(test_policy_mechanism_and_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_suspend_and_revoke, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sign_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_every_signature, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_fail_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_torn_tail_reported, setup, teardown),
