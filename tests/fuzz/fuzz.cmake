@@ -62,3 +62,9 @@ foreach(t IN LISTS _sigil_fuzz_targets)
   add_test(NAME fuzz_replay_${_corpus}
            COMMAND ${t} ${_sigil_fuzz_replay_args} ${SIGIL_FUZZ_DIR}/corpus/${_corpus})
 endforeach()
+
+# The hand-made seeds on disk are what make_seeds.py writes.
+find_package(Python3 COMPONENTS Interpreter QUIET)
+if(Python3_Interpreter_FOUND)
+  add_test(NAME fuzz_seeds_current COMMAND Python3::Interpreter ${SIGIL_FUZZ_DIR}/make_seeds.py --check)
+endif()

@@ -29,9 +29,14 @@
  *     16 bytes; framing errors included — the header is decoded before refusing);
  *   - a status other than OK has an empty body; the core asks to close the
  *     connection only with BAD_FRAME, BAD_VERSION or FRAME_TOO_LARGE;
- *   - an OK body decodes exactly along the command's response layout
- *     (fuzz_layout.c) and re-encodes to the same bytes; RANDOM returns the length
- *     asked; GENERATE_KEYPAIR returns a public and a private record of one pair.
+ *   - an OK response answers a request whose body decodes along the command's
+ *     request layout, and its body decodes exactly along the response layout
+ *     (fuzz_layout.c) and re-encodes to the same bytes;
+ *   - per command: RANDOM returns the length asked, AUDIT_READ no more than asked;
+ *     GENERATE_KEYPAIR a public and a sensitive private record of one pair;
+ *     CREATE_OBJECT never a private key or a device-key flag; DEVICE_KEYS two
+ *     uncompressed points; ATTEST a statement of exactly the lines the protocol
+ *     lists, in order (so no field can inject a line), and a 64-byte signature.
  *
  * Bounded state: after an input that changed anything persistent or the keeper's
  * login state (a storage write or removal, a logout), the device is closed, the
