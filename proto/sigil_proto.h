@@ -50,6 +50,7 @@ typedef enum {
     X(ADMIN_LOGOUT, 0x0005)      \
     X(CRED_SET, 0x0006)          \
     X(AUDITOR_LOGIN, 0x0007)     \
+    X(APPLIANCE_CONFIG, 0x0008)  \
     X(SLOT_LIST, 0x0010)         \
     X(TOKEN_INFO, 0x0011)        \
     X(INIT_TOKEN, 0x0012)        \

@@ -6,7 +6,7 @@
 #include "sigil_secmem.h"
 
 #define APPLIANCE_NAME "appliance"
-#define APPLIANCE_RECORD_VERSION 2u
+#define APPLIANCE_RECORD_VERSION 3u
 
 sigil_status fw_appliance_save_locked(sigil_fw *fw)
 {
@@ -21,6 +21,7 @@ sigil_status fw_appliance_save_locked(sigil_fw *fw)
     fw_cred_write(&w, &fw->auditor);
     sigil_wr_u32(&w, fw->next_handle);
     sigil_wr_u32(&w, fw->cfg.slot_count);
+    sigil_wr_u8(&w, fw->token_init_open ? 1 : 0);
     st = sigil_wr_ok(&w) ? fw_sealed_write(fw, APPLIANCE_NAME, buf, w.len) : SIGIL_ST_GENERAL_ERROR;
     sigil_wipe(buf, sizeof(buf));
     return st;
@@ -37,6 +38,7 @@ sigil_status fw_appliance_load(sigil_fw *fw)
         /* First start: a factory-fresh appliance. */
         fw->initialised = false;
         fw->next_handle = 1;
+        fw->token_init_open = true; /* a standard C_InitToken works until the administrator closes it */
         return fw_appliance_save_locked(fw);
     }
     if (st != SIGIL_ST_OK)
@@ -48,6 +50,7 @@ sigil_status fw_appliance_load(sigil_fw *fw)
     fw_cred_read(&r, &fw->auditor);
     fw->next_handle = sigil_rd_u32(&r);
     uint32_t slots = sigil_rd_u32(&r);
+    fw->token_init_open = sigil_rd_u8(&r) != 0;
     if (!sigil_rd_done(&r) || version != APPLIANCE_RECORD_VERSION || fw->next_handle == 0 ||
         slots == 0 || slots > SIGIL_FW_MAX_SLOTS) {
         st = SIGIL_ST_INTEGRITY_FAILURE;

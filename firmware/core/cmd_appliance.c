@@ -197,3 +197,29 @@ sigil_status fw_cmd_random(sigil_fw *fw, fw_req *rq)
         return SIGIL_ST_GENERAL_ERROR;
     return sigil_crypto_random(p, len);
 }
+
+/* Appliance settings (administrator). what 0 reads, 1 sets. */
+sigil_status fw_cmd_appliance_config(sigil_fw *fw, fw_req *rq)
+{
+    uint8_t what = sigil_rd_u8(rq->in);
+    uint8_t open_init = sigil_rd_u8(rq->in);
+    sigil_status st = SIGIL_ST_OK;
+
+    if (!sigil_rd_done(rq->in))
+        return SIGIL_ST_BAD_FRAME;
+    if (what > 1 || open_init > 1)
+        return SIGIL_ST_BAD_ARGUMENT;
+    rq->audit.mech = (uint32_t)(what << 8 | open_init);
+    pthread_mutex_lock(&fw->appl_lock);
+    if (what == 1) {
+        bool old = fw->token_init_open;
+        fw->token_init_open = open_init != 0;
+        st = fw_appliance_save_locked(fw);
+        if (st != SIGIL_ST_OK)
+            fw->token_init_open = old;
+    }
+    if (st == SIGIL_ST_OK)
+        sigil_wr_u8(rq->out, fw->token_init_open ? 1 : 0);
+    pthread_mutex_unlock(&fw->appl_lock);
+    return st;
+}

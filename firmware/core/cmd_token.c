@@ -117,10 +117,14 @@ sigil_status fw_cmd_init_token(sigil_fw *fw, fw_req *rq)
     if (fw_slot_in_use(fw, slot))
         return SIGIL_ST_SLOT_IN_USE;
 
+    pthread_mutex_lock(&fw->appl_lock);
+    bool open_init = fw->token_init_open;
+    pthread_mutex_unlock(&fw->appl_lock);
     fw_token *t = &fw->tokens[slot];
     pthread_mutex_lock(&t->lock);
     if (!t->initialised) {
-        st = token_create_locked(fw, slot, label, so_pin, n, NULL, 0);
+        /* A free slot becomes a seal this way only while the administrator allows it. */
+        st = open_init ? token_create_locked(fw, slot, label, so_pin, n, NULL, 0) : SIGIL_ST_NOT_AUTHORIZED;
         goto out;
     }
     st = fw_cred_check(fw, &t->so, so_pin, n, save_token, &slot, &t->lock);

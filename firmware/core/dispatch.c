@@ -13,6 +13,7 @@ static const fw_command fw_commands[] = {
     {.opcode = SIGIL_OP_ADMIN_LOGIN, .fn = fw_cmd_admin_login, .need = FW_NEED_READY, .audit = true},
     {.opcode = SIGIL_OP_ADMIN_LOGOUT, .fn = fw_cmd_admin_logout, .need = FW_NEED_CONTEXT, .audit = true},
     {.opcode = SIGIL_OP_CRED_SET, .fn = fw_cmd_cred_set, .need = FW_NEED_ADMIN, .crypto = true, .audit = true},
+    {.opcode = SIGIL_OP_APPLIANCE_CONFIG, .fn = fw_cmd_appliance_config, .need = FW_NEED_ADMIN, .audit = true},
     {.opcode = SIGIL_OP_AUDITOR_LOGIN, .fn = fw_cmd_auditor_login, .need = FW_NEED_READY, .audit = true},
     {.opcode = SIGIL_OP_SLOT_LIST, .fn = fw_cmd_slot_list, .need = FW_NEED_CONTEXT},
     {.opcode = SIGIL_OP_TOKEN_INFO, .fn = fw_cmd_token_info, .need = FW_NEED_CONTEXT},

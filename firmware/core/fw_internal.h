@@ -192,8 +192,9 @@ struct sigil_fw {
     bool self_test_ok;
 
     pthread_mutex_t lock;                /* the application contexts */
-    pthread_mutex_t appl_lock;           /* the appliance record: the four fields below */
+    pthread_mutex_t appl_lock;           /* the appliance record: the fields below */
     bool initialised;
+    bool token_init_open;      /* C_InitToken may make a seal of a free slot */
     fw_cred admin;
     fw_cred auditor;
     uint32_t next_handle;
@@ -324,6 +325,7 @@ sigil_status fw_cmd_admin_login(sigil_fw *, fw_req *);
 sigil_status fw_cmd_admin_logout(sigil_fw *, fw_req *);
 sigil_status fw_cmd_auditor_login(sigil_fw *, fw_req *);
 sigil_status fw_cmd_cred_set(sigil_fw *, fw_req *);
+sigil_status fw_cmd_appliance_config(sigil_fw *, fw_req *);
 sigil_status fw_cmd_slot_list(sigil_fw *, fw_req *);
 sigil_status fw_cmd_token_info(sigil_fw *, fw_req *);
 sigil_status fw_cmd_init_token(sigil_fw *, fw_req *);

@@ -354,15 +354,20 @@ static int setup(void **state)
     return 0;
 }
 
-/* Every server thread has ended (the client closed its ends). */
+/* Every server thread has ended (the client closed its ends). A test that failed half-way
+ * leaves its client open: give up after 10 s rather than hang. */
 static int teardown(void **state)
 {
     (void)state;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    int rc = 0;
     pthread_mutex_lock(&g.mu);
-    while (g.running > 0)
-        pthread_cond_wait(&g.cv, &g.mu);
+    while (g.running > 0 && rc == 0)
+        rc = pthread_cond_timedwait(&g.cv, &g.mu, &until);
     pthread_mutex_unlock(&g.mu);
-    return 0;
+    return rc == 0 ? 0 : -1;
 }
 
 static void set_mode(srv_mode m, unsigned batch)
@@ -714,9 +719,10 @@ static void test_many_threads_with_hangups(void **state)
         ok += a[i].ok;
     }
     assert_true(ok > 0);
-    /* The last hang-up may still be on its way to the reader: one call may find out. */
-    sigil_client_result r = call_echo(c, (const uint8_t *)"after", 5);
-    if (r == SIGIL_CLIENT_CONN_LOST)
+    /* The last hang-up may still be on its way to the readers: a call per connection may
+     * find out (a request written to a connection that then breaks is not retried). */
+    sigil_client_result r = SIGIL_CLIENT_CONN_LOST;
+    for (int k = 0; k < 3 && r == SIGIL_CLIENT_CONN_LOST; k++)
         r = call_echo(c, (const uint8_t *)"after", 5);
     assert_int_equal(r, SIGIL_CLIENT_OK);
     sigil_client_close(c);
@@ -763,6 +769,9 @@ static void test_lockstep_transport(void **state)
 static void test_fork_child_uses_own_client(void **state)
 {
     (void)state;
+#if defined(__SANITIZE_THREAD__)
+    skip(); /* ThreadSanitizer does not support threads after a multi-threaded fork */
+#endif
     sigil_client *c = open_client(&fake_ops, 2);
     assert_int_equal(call_echo(c, (const uint8_t *)"parent", 6), SIGIL_CLIENT_OK);
     pid_t pid = fork();
@@ -816,5 +825,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lockstep_transport, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fork_child_uses_own_client, setup, teardown),
     };
+    setvbuf(stdout, NULL, _IONBF, 0);
+    const char *filter = getenv("TEST_CLIENT_FILTER"); /* e.g. "*coalesced*" */
+    if (filter != NULL)
+        cmocka_set_test_filter(filter);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -320,6 +320,29 @@ static void test_init_token_and_seal_slots(void **state)
     wr_pin(w, SO_PIN);
     sigil_wr_str(w, "again");
     assert_int_equal(tfw_call(t, SIGIL_OP_INIT_TOKEN, w, NULL), SIGIL_ST_SLOT_IN_USE);
+    /* The administrator can close C_InitToken on free slots: only SEAL_CREATE then. */
+    w = body();
+    sigil_wr_u8(w, 1);
+    sigil_wr_u8(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_APPLIANCE_CONFIG, w, NULL), SIGIL_ST_OK);
+    w = body();
+    sigil_wr_u32(w, 6);
+    wr_pin(w, "so-of-six");
+    sigil_wr_str(w, "six");
+    assert_int_equal(tfw_call(t, SIGIL_OP_INIT_TOKEN, w, NULL), SIGIL_ST_NOT_AUTHORIZED);
+    restart(t); /* the setting persists */
+    w = body();
+    sigil_wr_u32(w, 6);
+    wr_pin(w, "so-of-six");
+    sigil_wr_str(w, "six");
+    assert_int_equal(tfw_call(t, SIGIL_OP_INIT_TOKEN, w, NULL), SIGIL_ST_NOT_AUTHORIZED);
+    w = body();
+    wr_pin(w, ADMIN_PIN);
+    assert_int_equal(tfw_call(t, SIGIL_OP_ADMIN_LOGIN, w, NULL), SIGIL_ST_OK);
+    w = body();
+    sigil_wr_u8(w, 1);
+    sigil_wr_u8(w, 1);
+    assert_int_equal(tfw_call(t, SIGIL_OP_APPLIANCE_CONFIG, w, NULL), SIGIL_ST_OK);
     /* A label is one printable line (it goes into signed attestation statements). */
     w = body();
     sigil_wr_u32(w, 5);
