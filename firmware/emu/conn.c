@@ -32,6 +32,17 @@ static int send_all(int fd, const uint8_t *buf, size_t len)
     return 0;
 }
 
+/* The connection's bytes, in clear or through TLS. */
+static int conn_send_all(emu_conn *c, const uint8_t *buf, size_t len)
+{
+    return c->tls != NULL ? emu_tls_write_all(c->tls, buf, len) : send_all(c->fd, buf, len);
+}
+
+static ssize_t conn_read(emu_conn *c, uint8_t *buf, size_t len)
+{
+    return c->tls != NULL ? emu_tls_read(c->tls, buf, len) : read(c->fd, buf, len);
+}
+
 /* wlock held, c->flushing set by the caller. Writes until nothing is pending, dropping the
  * lock around each write; then shuts the socket if a framing error asked for it. */
 static void flush_locked(emu_conn *c)
@@ -48,7 +59,7 @@ static void flush_locked(emu_conn *c)
         c->spare_cap = 0;
         pthread_mutex_unlock(&c->wlock);
 
-        int rc = send_all(c->fd, buf, len);
+        int rc = conn_send_all(c, buf, len);
         sigil_wipe(buf, len); /* responses are scratch, cleared after use */
         atomic_fetch_add_explicit(&g_writes, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&g_responses, n, memory_order_relaxed);
@@ -124,6 +135,7 @@ void emu_conn_put(emu_conn *c)
     if (atomic_fetch_sub(&c->refs, 1) != 1)
         return;
     sigil_fw_conn_free(c->fwc);
+    emu_tls_conn_free(c->tls);
     close(c->fd);
     sigil_wipe(c->out, c->out_cap);
     free(c->out);
@@ -247,8 +259,17 @@ static void *reader_main(void *arg)
     uint8_t *buf = malloc(cap);
     bool stop = buf == NULL;
 
+    if (!stop && srv->tls != NULL) {
+        /* The trusted channel: no byte is read before the client has proven its identity. */
+        char err[256];
+        c->tls = emu_tls_accept(srv->tls, c->fd, EMU_TLS_HANDSHAKE_MS, err, sizeof(err));
+        if (c->tls == NULL) {
+            fprintf(stderr, "sigil-emu: connection refused: %s\n", err);
+            stop = true;
+        }
+    }
     while (!stop) {
-        ssize_t r = read(c->fd, buf + have, cap - have);
+        ssize_t r = conn_read(c, buf + have, cap - have);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)

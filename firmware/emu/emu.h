@@ -18,12 +18,14 @@
 #include <stdint.h>
 
 #include "sigil_fw.h"
+#include "tls.h"
 
 #define EMU_MAX_CONNECTIONS 256u
 #define EMU_MAX_IN_FLIGHT 64u /* requests per connection queued or running */
 #define EMU_READ_CHUNK (64u * 1024u) /* one read of up to this */
 #define EMU_FLUSH_BATCH 16u          /* responses held back at most for one write */
 #define EMU_FLUSH_BYTES (64u * 1024u)
+#define EMU_TLS_HANDSHAKE_MS 10000 /* a client that does not complete it in time is dropped */
 #define EMU_SEND_TIMEOUT_S 5         /* a client that reads nothing this long loses the connection */
 
 typedef struct emu_server emu_server;
@@ -31,6 +33,7 @@ typedef struct emu_server emu_server;
 typedef struct emu_conn {
     emu_server *srv;
     int fd;
+    emu_tls_conn *tls;         /* NULL on the unix socket */
     sigil_fw_conn *fwc;
     pthread_mutex_t wlock;     /* the write side: everything down to close_after */
     uint8_t *out;              /* responses not yet taken by a writer */
@@ -61,6 +64,7 @@ typedef struct {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     emu_job *head, *tail;
+    unsigned idle;             /* workers waiting for a job */
     bool stopping;
     pthread_t *threads;
     unsigned n;
@@ -76,6 +80,7 @@ void emu_pool_stop(emu_pool *pool);
 /* conn.c */
 struct emu_server {
     sigil_fw *fw;
+    emu_tls *tls;              /* set: every connection must complete a mutual TLS handshake */
     emu_pool pool;
     pthread_mutex_t lock;      /* the connection list */
     pthread_cond_t idle;       /* signalled when a reader ends */

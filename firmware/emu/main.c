@@ -7,6 +7,7 @@
  * device zeroises itself. */
 #include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 typedef struct {
     const char *state_dir;
     const char *listen;
+    const char *tls_cert, *tls_key, *tls_client_ca;
     unsigned slots;
     unsigned workers;
 } emu_args;
@@ -35,8 +37,12 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: sigil-emu --state-dir DIR --listen unix:PATH [--slots N] [--workers N]\n"
+            "       sigil-emu --state-dir DIR --listen tcp:HOST:PORT --tls-cert F --tls-key F --tls-client-ca F\n"
             "  --state-dir DIR   where the appliance keeps its state (created, mode 0700)\n"
             "  --listen unix:PATH  the socket the module and tools connect to (mode 0660)\n"
+            "  --listen tcp:HOST:PORT  TCP with mutually authenticated TLS 1.2; needs the three files:\n"
+            "  --tls-cert F, --tls-key F  the appliance's certificate and key (PEM)\n"
+            "  --tls-client-ca F  the CA that issues client certificates (PEM); others get nothing\n"
             "  --slots N         seal slots (default %u; only ever grows)\n"
             "  --workers N       signing workers (default: one per online CPU)\n",
             SIGIL_FW_DEFAULT_SLOTS);
@@ -58,6 +64,8 @@ static int parse_args(int argc, char **argv, emu_args *a)
     static const struct option opts[] = {
         {"state-dir", required_argument, NULL, 'd'}, {"listen", required_argument, NULL, 'l'},
         {"slots", required_argument, NULL, 's'},     {"workers", required_argument, NULL, 'w'},
+        {"tls-cert", required_argument, NULL, 'c'},  {"tls-key", required_argument, NULL, 'k'},
+        {"tls-client-ca", required_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
     int c;
@@ -85,6 +93,15 @@ static int parse_args(int argc, char **argv, emu_args *a)
                 return -1;
             }
             break;
+        case 'c':
+            a->tls_cert = optarg;
+            break;
+        case 'k':
+            a->tls_key = optarg;
+            break;
+        case 'a':
+            a->tls_client_ca = optarg;
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -97,8 +114,19 @@ static int parse_args(int argc, char **argv, emu_args *a)
         usage(stderr);
         return -1;
     }
-    if (strncmp(a->listen, "unix:", 5) != 0 || a->listen[5] == '\0') {
-        fprintf(stderr, "sigil-emu: --listen must be unix:PATH (TCP with TLS is not built yet)\n");
+    bool tcp = strncmp(a->listen, "tcp:", 4) == 0;
+    if (!tcp && (strncmp(a->listen, "unix:", 5) != 0 || a->listen[5] == '\0')) {
+        fprintf(stderr, "sigil-emu: --listen takes unix:PATH or tcp:HOST:PORT\n");
+        return -1;
+    }
+    bool any_tls = a->tls_cert || a->tls_key || a->tls_client_ca;
+    if (tcp && !(a->tls_cert && a->tls_key && a->tls_client_ca)) {
+        fprintf(stderr, "sigil-emu: tcp: always uses mutually authenticated TLS: give --tls-cert, --tls-key "
+                        "and --tls-client-ca\n");
+        return -1;
+    }
+    if (!tcp && any_tls) {
+        fprintf(stderr, "sigil-emu: --tls-* options go with --listen tcp:HOST:PORT\n");
         return -1;
     }
     return 0;
@@ -141,6 +169,47 @@ static int listen_unix(const char *path)
         close(fd);
         return -1;
     }
+    return fd;
+}
+
+/* Binds tcp:HOST:PORT (HOST a name or address; [v6] for IPv6). */
+static int listen_tcp(const char *hostport)
+{
+    char host[256], port[16];
+    const char *colon = strrchr(hostport, ':');
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *res;
+    int fd = -1, one = 1;
+
+    if (colon == NULL || colon == hostport || (size_t)(colon - hostport) >= sizeof(host) ||
+        strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof(port)) {
+        fprintf(stderr, "sigil-emu: bad address tcp:%s (expected tcp:HOST:PORT)\n", hostport);
+        return -1;
+    }
+    size_t hl = (size_t)(colon - hostport);
+    if (hostport[0] == '[' && hl >= 2 && hostport[hl - 1] == ']') {
+        hostport++;
+        hl -= 2;
+    }
+    memcpy(host, hostport, hl);
+    host[hl] = '\0';
+    snprintf(port, sizeof(port), "%s", colon + 1);
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0) {
+        fprintf(stderr, "sigil-emu: cannot resolve %s: %s\n", host, gai_strerror(rc));
+        return -1;
+    }
+    for (struct addrinfo *ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0)
+            continue;
+        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+            fprintf(stderr, "sigil-emu: cannot listen on tcp:%s:%s: %s\n", host, port, strerror(errno));
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
     return fd;
 }
 
@@ -228,19 +297,26 @@ int main(int argc, char **argv)
         fprintf(stderr, "sigil-emu: cannot start workers\n");
         goto out;
     }
-    lfd = listen_unix(args.listen + 5);
+    bool tcp = strncmp(args.listen, "tcp:", 4) == 0;
+    if (tcp && emu_tls_open(&srv.tls, args.tls_cert, args.tls_key, args.tls_client_ca, err, sizeof(err)) != 0) {
+        fprintf(stderr, "sigil-emu: TLS: %s\n", err);
+        goto stop;
+    }
+    lfd = tcp ? listen_tcp(args.listen + 4) : listen_unix(args.listen + 5);
     if (lfd < 0 || sfd < 0)
         goto stop;
     fprintf(stderr, "sigil-emu: listening on %s (state %s, %u workers)\n", args.listen,
             args.state_dir, args.workers);
     serve(&srv, lfd, sfd);
     close(lfd);
-    unlink(args.listen + 5);
+    if (!tcp)
+        unlink(args.listen + 5);
     rc = 0;
 stop:
     emu_conns_shutdown(&srv);
     emu_pool_stop(&srv.pool);
 out:
+    emu_tls_close(srv.tls);
     sigil_fw_close(srv.fw);
     sigil_linux_platform_free(plat);
     if (sfd >= 0)

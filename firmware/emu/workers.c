@@ -33,8 +33,11 @@ static void *worker_main(void *arg)
 
     for (;;) {
         pthread_mutex_lock(&pool->lock);
-        while (pool->head == NULL && !pool->stopping)
+        while (pool->head == NULL && !pool->stopping) {
+            pool->idle++;
             pthread_cond_wait(&pool->cond, &pool->lock);
+            pool->idle--;
+        }
         emu_job *job = pool->head;
         if (job == NULL) { /* stopping and drained */
             pthread_mutex_unlock(&pool->lock);
@@ -56,6 +59,7 @@ int emu_pool_start(emu_pool *pool, sigil_fw *fw, unsigned workers)
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->cond, NULL);
     pool->head = pool->tail = NULL;
+    pool->idle = 0;
     pool->stopping = false;
     pool->fw = fw;
     pool->n = 0;
@@ -79,9 +83,8 @@ void emu_pool_submit(emu_pool *pool, emu_job *head, emu_job *tail, unsigned n)
     else
         pool->head = head;
     pool->tail = tail;
-    if (n > 1)
-        pthread_cond_broadcast(&pool->cond);
-    else
+    /* Wake as many idle workers as there are new jobs, not all of them. */
+    for (unsigned i = 0; i < n && i < pool->idle; i++)
         pthread_cond_signal(&pool->cond);
     pthread_mutex_unlock(&pool->lock);
 }

@@ -1,9 +1,11 @@
-/* transport_socket.c — the real transport of sigil_client: "unix:PATH" stream sockets.
+/* transport_socket.c — the real transport of sigil_client: "unix:PATH" stream sockets,
+ * and "tls:HOST:PORT" (TCP with mutual TLS, transport_tls.c).
  *
  * send_all/recv_all loop over short writes/reads and EINTR; sends use MSG_NOSIGNAL
  * so that a closed peer yields EPIPE instead of killing the process with SIGPIPE.
  * recv_some (the pipelined client's reader) takes whatever has arrived; shutdown wakes a
- * reader blocked in it. Sockets are close-on-exec. "tcp:HOST:PORT" (TLS) is planned, not implemented.
+ * reader blocked in it. Sockets are close-on-exec. For tls: the client's certificate, key and
+ * the appliance's CA come from $SIGIL_TLS_CERT, $SIGIL_TLS_KEY, $SIGIL_TLS_CA.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,10 +16,31 @@
 #include <unistd.h>
 
 #include "sigil_client.h"
+#include "transport_tls.h"
 
 typedef struct {
     int fd;
+    tls_conn *tls; /* tls: addresses; fd is then unused (-1) */
 } sock_conn;
+
+#define TLS_CONNECT_TIMEOUT_MS 10000
+
+static void *tls_open(const char *address, char *errmsg, size_t errlen)
+{
+    tls_client_files files = {getenv("SIGIL_TLS_CERT"), getenv("SIGIL_TLS_KEY"), getenv("SIGIL_TLS_CA")};
+    sock_conn *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        snprintf(errmsg, errlen, "out of memory");
+        return NULL;
+    }
+    c->fd = -1;
+    c->tls = tls_conn_open(address + 4, &files, TLS_CONNECT_TIMEOUT_MS, errmsg, errlen);
+    if (c->tls == NULL) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
 
 static void *sock_open(void *ctx, const char *address, char *errmsg, size_t errlen)
 {
@@ -26,8 +49,11 @@ static void *sock_open(void *ctx, const char *address, char *errmsg, size_t errl
     sock_conn *c = NULL;
     int fd = -1;
 
+    if (strncmp(address, "tls:", 4) == 0)
+        return tls_open(address, errmsg, errlen);
     if (strncmp(address, "unix:", 5) != 0) {
-        snprintf(errmsg, errlen, "unsupported appliance address '%s' (expected unix:PATH)", address);
+        snprintf(errmsg, errlen, "unsupported appliance address '%s' (expected unix:PATH or tls:HOST:PORT)",
+                 address);
         goto fail;
     }
     const char *path = address + 5;
@@ -57,6 +83,7 @@ static void *sock_open(void *ctx, const char *address, char *errmsg, size_t errl
         goto fail;
     }
     c->fd = fd;
+    c->tls = NULL;
     return c;
 
 fail:
@@ -69,6 +96,8 @@ static int sock_send_all(void *conn, const uint8_t *buf, size_t n)
 {
     sock_conn *c = conn;
     size_t off = 0;
+    if (c->tls != NULL)
+        return tls_conn_send_all(c->tls, buf, n);
     while (off < n) {
         ssize_t k = send(c->fd, buf + off, n - off, MSG_NOSIGNAL);
         if (k < 0 && errno == EINTR)
@@ -84,6 +113,8 @@ static int sock_recv_all(void *conn, uint8_t *buf, size_t n)
 {
     sock_conn *c = conn;
     size_t off = 0;
+    if (c->tls != NULL)
+        return tls_conn_recv_all(c->tls, buf, n);
     while (off < n) {
         ssize_t k = recv(c->fd, buf + off, n - off, 0);
         if (k < 0 && errno == EINTR)
@@ -98,6 +129,8 @@ static int sock_recv_all(void *conn, uint8_t *buf, size_t n)
 static ssize_t sock_recv_some(void *conn, uint8_t *buf, size_t cap)
 {
     sock_conn *c = conn;
+    if (c->tls != NULL)
+        return tls_conn_recv_some(c->tls, buf, cap);
     for (;;) {
         ssize_t k = recv(c->fd, buf, cap, 0);
         if (k < 0 && errno == EINTR)
@@ -109,7 +142,10 @@ static ssize_t sock_recv_some(void *conn, uint8_t *buf, size_t cap)
 static void sock_shutdown(void *conn)
 {
     sock_conn *c = conn;
-    (void)shutdown(c->fd, SHUT_RDWR);
+    if (c->tls != NULL)
+        tls_conn_shutdown(c->tls);
+    else
+        (void)shutdown(c->fd, SHUT_RDWR);
 }
 
 static void sock_close(void *conn)
@@ -117,7 +153,10 @@ static void sock_close(void *conn)
     sock_conn *c = conn;
     if (c == NULL)
         return;
-    close(c->fd);
+    if (c->tls != NULL)
+        tls_conn_close(c->tls);
+    else
+        close(c->fd);
     free(c);
 }
 

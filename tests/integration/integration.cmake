@@ -22,6 +22,7 @@ set(SIGIL_IT_TESTS
   concurrent_sign   # two seals, 4 threads each, every signature verified
   admin             # sigil-admin: init, status, seal create/list, --json, exit codes
   bad_config        # no appliance configured: a clear error
+  tls               # tcp: with mutual TLS; unauthenticated or wrongly certified clients get nothing
 )
 if(SIGIL_TEST_HOOKS)
   # The error state end to end needs the emulator's test-only self-test switch.

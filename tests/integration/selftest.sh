@@ -9,10 +9,10 @@ need_cmd pkcs11-tool
 emu_start
 provision_appliance
 slot=$(create_seal healthy)
-run "key pair on the seal" pkcs11-tool --module "$MODULE" --slot "$slot" --login --pin "$USER_PIN" \
+run "key pair on the seal" p11 --slot "$slot" --login --pin "$USER_PIN" \
   --keypairgen --key-type EC:prime256v1 --id 01 --label k
 printf 'data to seal' >"$T/data"
-run "sign while healthy" pkcs11-tool --module "$MODULE" --slot "$slot" --login --pin "$USER_PIN" \
+run "sign while healthy" p11 --slot "$slot" --login --pin "$USER_PIN" \
   --sign -m ECDSA-SHA256 --id 01 -i "$T/data" -o "$T/sig"
 emu_stop
 
@@ -33,13 +33,13 @@ grep_out 'FAILED' "the text status says FAILED"
 expect_exit 3 "seal create is refused" env SIGIL_ADMIN_PIN="$ADMIN_PIN" SIGIL_SO_PIN="$SO_PIN" \
   SIGIL_USER_PIN="$USER_PIN" "$ADMIN" --appliance "unix:$SOCK" seal create --label other
 grep_out 'SELF_TEST_FAILED' "the refusal names SELF_TEST_FAILED"
-run_fails "signing is refused" pkcs11-tool --module "$MODULE" --slot "$slot" --login --pin "$USER_PIN" \
+run_fails "signing is refused" p11 --slot "$slot" --login --pin "$USER_PIN" \
   --sign -m ECDSA-SHA256 --id 01 -i "$T/data" -o "$T/sig2"
 emu_stop
 
 # Without the fault: the same keys sign again.
 emu_start
-run "sign after a healthy restart" pkcs11-tool --module "$MODULE" --slot "$slot" --login --pin "$USER_PIN" \
+run "sign after a healthy restart" p11 --slot "$slot" --login --pin "$USER_PIN" \
   --sign -m ECDSA-SHA256 --id 01 -i "$T/data" -o "$T/sig3"
 emu_stop
 finish
