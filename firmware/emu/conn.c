@@ -4,6 +4,7 @@
  * Responses leave through the connection's out buffer (emu_conn_respond), several per write
  * when several are ready. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,20 @@ static int conn_send_all(emu_conn *c, const uint8_t *buf, size_t len)
 static ssize_t conn_read(emu_conn *c, uint8_t *buf, size_t len)
 {
     return c->tls != NULL ? emu_tls_read(c->tls, buf, len) : read(c->fd, buf, len);
+}
+
+/* 1 when bytes can be read, 0 after timeout_ms without any, -1 on error. */
+static int conn_wait_readable(emu_conn *c, int timeout_ms)
+{
+    if (c->tls != NULL && emu_tls_pending(c->tls) > 0)
+        return 1;
+    struct pollfd p = {.fd = c->fd, .events = POLLIN};
+    for (;;) {
+        int n = poll(&p, 1, timeout_ms);
+        if (n < 0 && errno == EINTR)
+            continue;
+        return n < 0 ? -1 : n > 0 ? 1 : 0;
+    }
 }
 
 /* wlock held, c->flushing set by the caller. Writes until nothing is pending, dropping the
@@ -269,6 +284,11 @@ static void *reader_main(void *arg)
         }
     }
     while (!stop) {
+        /* Half a frame that stops coming holds a connection for nobody: it is dropped. */
+        if (have > 0 && conn_wait_readable(c, EMU_STALL_MS) == 0) {
+            fprintf(stderr, "sigil-emu: connection dropped: half a frame stalled for %d s\n", EMU_STALL_MS / 1000);
+            break;
+        }
         ssize_t r = conn_read(c, buf + have, cap - have);
         if (r < 0 && errno == EINTR)
             continue;

@@ -25,6 +25,7 @@
 #define EMU_READ_CHUNK (64u * 1024u) /* one read of up to this */
 #define EMU_FLUSH_BATCH 16u          /* responses held back at most for one write */
 #define EMU_FLUSH_BYTES (64u * 1024u)
+#define EMU_STALL_MS 10000 /* a connection holding half a frame this long without progress is dropped */
 #define EMU_TLS_HANDSHAKE_MS 10000 /* a client that does not complete it in time is dropped */
 #define EMU_SEND_TIMEOUT_S 5         /* a client that reads nothing this long loses the connection */
 

@@ -222,3 +222,11 @@ void emu_tls_conn_free(emu_tls_conn *c)
     pthread_mutex_destroy(&c->io_lock);
     free(c);
 }
+
+size_t emu_tls_pending(emu_tls_conn *c)
+{
+    pthread_mutex_lock(&c->io_lock);
+    size_t n = mbedtls_ssl_get_bytes_avail(&c->ssl);
+    pthread_mutex_unlock(&c->io_lock);
+    return n;
+}

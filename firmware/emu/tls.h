@@ -23,6 +23,8 @@ emu_tls_conn *emu_tls_accept(emu_tls *t, int fd, int timeout_ms, char *err, size
 ssize_t emu_tls_read(emu_tls_conn *c, uint8_t *buf, size_t n);
 /* Writes all of buf; 0, or -1 when the connection is broken. */
 int emu_tls_write_all(emu_tls_conn *c, const uint8_t *buf, size_t n);
+/* Decrypted bytes waiting to be read (the socket may show nothing readable). */
+size_t emu_tls_pending(emu_tls_conn *c);
 void emu_tls_conn_free(emu_tls_conn *c);
 
 #endif

@@ -1,8 +1,23 @@
-/* attrs_codec.c — the TLV of attrs_codec.h. */
+/* attrs_codec.c — an object's xattrs <-> the record's attrs field, with the wire form of
+ * proto/sigil_attrs.h (shared with sigil-admin); the kind of each type from attrdef.c. */
 #include <string.h>
 
 #include "attrdef.h"
 #include "attrs_codec.h"
+#include "sigil_attrs.h"
+
+/* The numbers proto/sigil_attrs.h gives the tools are PKCS#11's. */
+_Static_assert(SIGIL_ATTR_VALUE == CKA_VALUE, "CKA_VALUE");
+_Static_assert(SIGIL_ATTR_TRUSTED == CKA_TRUSTED, "CKA_TRUSTED");
+_Static_assert(SIGIL_ATTR_CERTIFICATE_CATEGORY == CKA_CERTIFICATE_CATEGORY, "CKA_CERTIFICATE_CATEGORY");
+_Static_assert(SIGIL_ATTR_ISSUER == CKA_ISSUER, "CKA_ISSUER");
+_Static_assert(SIGIL_ATTR_SERIAL_NUMBER == CKA_SERIAL_NUMBER, "CKA_SERIAL_NUMBER");
+_Static_assert(SIGIL_ATTR_SUBJECT == CKA_SUBJECT, "CKA_SUBJECT");
+_Static_assert(SIGIL_ATTR_START_DATE == CKA_START_DATE, "CKA_START_DATE");
+_Static_assert(SIGIL_ATTR_END_DATE == CKA_END_DATE, "CKA_END_DATE");
+_Static_assert(SIGIL_CERT_CATEGORY_UNSPECIFIED == CK_CERTIFICATE_CATEGORY_UNSPECIFIED, "category");
+_Static_assert(SIGIL_CERT_CATEGORY_OTHER_ENTITY == CK_CERTIFICATE_CATEGORY_OTHER_ENTITY, "category");
+_Static_assert(SIGIL_ATTR_DATE_LEN == sizeof(CK_DATE), "CK_DATE");
 
 static sigil_attr_kind kind_of(CK_ATTRIBUTE_TYPE t)
 {
@@ -17,31 +32,25 @@ CK_RV sigil_attrs_encode(const sigil_object *o, uint8_t *out, size_t cap, size_t
     *len = 0;
     for (size_t i = 0; i < o->n_x; i++) {
         const sigil_xattr *x = &o->x[i];
-        uint8_t num[8];
         if (x->type > UINT32_MAX)
             return CKR_ATTRIBUTE_TYPE_INVALID;
-        sigil_wr_u32(&w, (uint32_t)x->type);
         switch (kind_of(x->type)) {
         case SIGIL_AK_ULONG: {
             CK_ULONG v = 0;
-            sigil_wr n;
             if (x->len != sizeof(v))
                 return CKR_GENERAL_ERROR;
             memcpy(&v, x->val, sizeof(v));
-            sigil_wr_init(&n, num, sizeof(num));
-            sigil_wr_u64(&n, (uint64_t)v);
-            sigil_wr_bytes(&w, num, sizeof(num));
+            sigil_attrs_put_ulong(&w, (uint32_t)x->type, (uint64_t)v);
             break;
         }
         case SIGIL_AK_BOOL:
             if (x->len != sizeof(CK_BBOOL))
                 return CKR_GENERAL_ERROR;
-            num[0] = *(const CK_BBOOL *)x->val != CK_FALSE ? 1 : 0;
-            sigil_wr_bytes(&w, num, 1);
+            sigil_attrs_put_bool(&w, (uint32_t)x->type, *(const CK_BBOOL *)x->val != CK_FALSE);
             break;
         case SIGIL_AK_DATE:
         case SIGIL_AK_BYTES:
-            sigil_wr_bytes(&w, x->val, x->len);
+            sigil_attrs_put(&w, (uint32_t)x->type, x->val, x->len);
             break;
         }
     }
@@ -54,44 +63,42 @@ CK_RV sigil_attrs_encode(const sigil_object *o, uint8_t *out, size_t cap, size_t
 CK_RV sigil_attrs_decode(const uint8_t *in, size_t len, sigil_object *o)
 {
     sigil_rd r;
+    sigil_attr_tlv a;
     sigil_rd_init(&r, in, len);
-    while (r.off < r.len) {
-        size_t n = 0;
-        CK_ATTRIBUTE_TYPE t = sigil_rd_u32(&r);
-        const uint8_t *p = sigil_rd_bytes(&r, SIGIL_OBJ_ATTRS_MAX, &n);
-        if (!sigil_rd_ok(&r) || sigil_xattr_find(o, t) != NULL)
-            return CKR_DEVICE_ERROR;
+    while (sigil_attrs_next(&r, &a)) {
+        CK_ATTRIBUTE_TYPE t = a.type;
         CK_RV rv;
+        if (sigil_xattr_find(o, t) != NULL)
+            return CKR_DEVICE_ERROR;
         switch (kind_of(t)) {
         case SIGIL_AK_ULONG: {
-            sigil_rd nr;
-            sigil_rd_init(&nr, p, n);
-            uint64_t v = sigil_rd_u64(&nr);
-            if (!sigil_rd_done(&nr) || v > (uint64_t)(CK_ULONG)-1)
+            uint64_t v = 0;
+            if (!sigil_attrs_get_ulong(&a, &v) || v > (uint64_t)(CK_ULONG)-1)
                 return CKR_DEVICE_ERROR;
             CK_ULONG ul = (CK_ULONG)v;
             rv = sigil_xattr_put(o, t, &ul, sizeof(ul));
             break;
         }
         case SIGIL_AK_BOOL: {
-            if (n != 1 || p[0] > 1)
+            bool v = false;
+            if (!sigil_attrs_get_bool(&a, &v))
                 return CKR_DEVICE_ERROR;
-            CK_BBOOL b = p[0] ? CK_TRUE : CK_FALSE;
+            CK_BBOOL b = v ? CK_TRUE : CK_FALSE;
             rv = sigil_xattr_put(o, t, &b, sizeof(b));
             break;
         }
         case SIGIL_AK_DATE:
-            if (n != 0 && n != sizeof(CK_DATE))
+            if (!sigil_attrs_date_ok(&a))
                 return CKR_DEVICE_ERROR;
-            rv = sigil_xattr_put(o, t, p, n);
+            rv = sigil_xattr_put(o, t, a.val, a.len);
             break;
         case SIGIL_AK_BYTES:
         default:
-            rv = sigil_xattr_put(o, t, p, n);
+            rv = sigil_xattr_put(o, t, a.val, a.len);
             break;
         }
         if (rv != CKR_OK)
             return rv;
     }
-    return CKR_OK;
+    return sigil_rd_ok(&r) ? CKR_OK : CKR_DEVICE_ERROR;
 }

@@ -1,9 +1,11 @@
 /* attrs_codec.h — an object's further attributes <-> the object record's attrs field.
  *
  * Wire form (specs/protocol.md "Object record"; specs/pkcs11-profile.md "Stored attributes"): a
- * sequence of u32 CKA_* type + bytes value, written with sigil_wr, independent of the ABI:
- * CK_ULONG values as 8 bytes big-endian, CK_BBOOL as one byte 0/1, the rest as they are. Types
- * the module does not know are kept as bytes, so a newer module's attributes survive an update.
+ * sequence of u32 CKA_* type + bytes value, independent of the ABI: CK_ULONG values as 8 bytes
+ * big-endian, CK_BBOOL as one byte 0/1, the rest as they are. The TLV itself is proto/sigil_attrs.h
+ * (pure, shared with sigil-admin, which writes certificate records the same way); this file maps
+ * it to the module's objects, the kind of each type coming from attrdef.c. Types the module does
+ * not know are kept as bytes, so a newer module's attributes survive an update.
  */
 #ifndef SIGIL_ATTRS_CODEC_H
 #define SIGIL_ATTRS_CODEC_H

@@ -17,6 +17,8 @@
 #include "sigil_client.h"
 #include "sigil_proto.h"
 
+/* Sessions one application may have open at once (C_OpenSession: CKR_SESSION_COUNT). */
+#define SIGIL_MAX_SESSIONS 4096u
 #define SIGIL_SESSION_BUCKETS 256u
 #define SIGIL_MAX_CONNS 4u
 #define SIGIL_FW_VERSION_MAX 64u

@@ -99,6 +99,10 @@ CK_RV sigil_core_open_session(sigil_module *m, CK_SLOT_ID slot, CK_FLAGS flags, 
         rv = CKR_SESSION_READ_WRITE_SO_EXISTS;
         goto out;
     }
+    if (m->n_sessions >= SIGIL_MAX_SESSIONS) {
+        rv = CKR_SESSION_COUNT; /* one application cannot exhaust the module */
+        goto out;
+    }
     s->handle = m->next_session++;
     s->next = m->sessions[bucket(s->handle)];
     m->sessions[bucket(s->handle)] = s;

@@ -151,8 +151,8 @@ CK_RV sigil_core_token_info(sigil_module *m, CK_SLOT_ID slot, CK_TOKEN_INFO *inf
     sigil_pad(info->model, sizeof(info->model), "sigil-emu");
     sigil_pad(info->serialNumber, sizeof(info->serialNumber), ti.serial);
     info->flags = token_flags(ti.flags, ti.user_left, ti.so_left);
-    info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
-    info->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
+    info->ulMaxSessionCount = SIGIL_MAX_SESSIONS;
+    info->ulMaxRwSessionCount = SIGIL_MAX_SESSIONS;
     info->ulMaxPinLen = SIGIL_PIN_MAX_LEN;
     info->ulMinPinLen = SIGIL_PIN_MIN_LEN;
     info->ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;

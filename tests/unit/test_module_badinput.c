@@ -391,6 +391,24 @@ static void *churn(void *arg)
     return (void *)bad;
 }
 
+/* One application cannot open sessions without bound: CKR_SESSION_COUNT, and closing one
+ * makes room again. */
+static void test_session_limit(void **state)
+{
+    (void)state;
+    static CK_SESSION_HANDLE h[SIGIL_MAX_SESSIONS];
+    CK_SESSION_HANDLE extra;
+    unsigned opened = 1; /* setup's session */
+    for (unsigned i = 0; opened < SIGIL_MAX_SESSIONS; i++, opened++)
+        assert_int_equal(C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &h[i]), CKR_OK);
+    assert_int_equal(C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &extra), CKR_SESSION_COUNT);
+    assert_int_equal(C_CloseSession(h[0]), CKR_OK);
+    assert_int_equal(C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &h[0]), CKR_OK);
+    CK_TOKEN_INFO ti;
+    assert_int_equal(C_GetTokenInfo(0, &ti), CKR_OK);
+    assert_int_equal(ti.ulMaxSessionCount, SIGIL_MAX_SESSIONS);
+}
+
 static void test_threads_churn(void **state)
 {
     (void)state;
@@ -415,6 +433,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_finalize_with_everything_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_destroyed_under_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_lengths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_attributes, setup, teardown),
