@@ -11,6 +11,9 @@ packages=(
   softhsm2 opensc                            # SoftHSMv2 (comparison token), pkcs11-tool
   libengine-pkcs11-openssl openssl           # OpenSSL and its pkcs11 engine (libp11)
   gnutls-bin libnss3-tools python3           # other clients for interoperability tests
+  poppler-utils                              # pdfsig (NSS): tests/integration/clients/nss_pdf.sh
+  openjdk-17-jdk-headless                    # keytool, jarsigner, jar (SunPKCS11): clients/java.sh
+  python3-pykcs11 python3-cryptography       # PyKCS11 threads, verification: clients/pykcs11.py
 )
 
 missing=()
