@@ -34,7 +34,7 @@ static void one_string(admin_json *j, const void *arg)
     admin_json_str(j, "v", arg);
 }
 
-static void expect_string(const char *in, const char *want_value)
+static void expect_json_string(const char *in, const char *want_value)
 {
     char want[512];
     char *got = capture(one_string, in);
@@ -46,27 +46,27 @@ static void expect_string(const char *in, const char *want_value)
 static void test_escapes(void **state)
 {
     (void)state;
-    expect_string("plain", "\"plain\"");
-    expect_string("a\"b", "\"a\\\"b\"");
-    expect_string("back\\slash", "\"back\\\\slash\"");
-    expect_string("line\nbreak\ttab\rcr", "\"line\\nbreak\\ttab\\rcr\"");
-    expect_string("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"");
-    expect_string("", "\"\"");
-    expect_string("</script>", "\"</script>\"");
+    expect_json_string("plain", "\"plain\"");
+    expect_json_string("a\"b", "\"a\\\"b\"");
+    expect_json_string("back\\slash", "\"back\\\\slash\"");
+    expect_json_string("line\nbreak\ttab\rcr", "\"line\\nbreak\\ttab\\rcr\"");
+    expect_json_string("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"");
+    expect_json_string("", "\"\"");
+    expect_json_string("</script>", "\"</script>\"");
 }
 
 static void test_utf8(void **state)
 {
     (void)state;
     /* Valid sequences are kept as they are. */
-    expect_string("Zażółć gęślą jaźń", "\"Zażółć gęślą jaźń\"");
-    expect_string("\xe2\x82\xac \xf0\x9f\x94\x8f", "\"\xe2\x82\xac \xf0\x9f\x94\x8f\"");
+    expect_json_string("Zażółć gęślą jaźń", "\"Zażółć gęślą jaźń\"");
+    expect_json_string("\xe2\x82\xac \xf0\x9f\x94\x8f", "\"\xe2\x82\xac \xf0\x9f\x94\x8f\"");
     /* Bytes that are not UTF-8 become U+FFFD, one per byte. */
-    expect_string("a\xff" "b", "\"a\\ufffdb\"");
-    expect_string("\xc0\x80", "\"\\ufffd\\ufffd\"");         /* overlong NUL */
-    expect_string("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""); /* a surrogate */
-    expect_string("\xe2\x82", "\"\\ufffd\\ufffd\"");         /* cut short at the end */
-    expect_string("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* above U+10FFFF */
+    expect_json_string("a\xff" "b", "\"a\\ufffdb\"");
+    expect_json_string("\xc0\x80", "\"\\ufffd\\ufffd\"");         /* overlong NUL */
+    expect_json_string("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""); /* a surrogate */
+    expect_json_string("\xe2\x82", "\"\\ufffd\\ufffd\"");         /* cut short at the end */
+    expect_json_string("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* above U+10FFFF */
 }
 
 static void with_nul(admin_json *j, const void *arg)

@@ -1,536 +1,378 @@
-/* commands.c — the one table of sigil-admin commands, and their handlers.
+/* commands.c — the one table of sigil-admin commands.
  *
- * A handler gets the arguments after the command's words, talks to the appliance
- * through conn.c, and prints either text (stdout) or one JSON object (--json).
+ * Each entry: the command's words, its options, one line for the list, its help, the wire
+ * requests it makes, the role it logs in as (the PIN --pin-file gives), and its handler (in the
+ * file of its group: appliance.c, seal.c, csr.c, cert.c, policy.c, creds.c, audit.c, attest.c,
+ * backup.c). The grammar is the same everywhere: WORDS, then --options; a seal is named by
+ * --seal LABEL or --slot N; files by --in / --out / --cert; secrets never on the command line.
  */
-#include <stdio.h>
-#include <string.h>
-
 #include "admin.h"
-#include "sigil_secmem.h"
 
-/* ---- argument helpers ------------------------------------------------------- */
-
-/* Options of one command: "--name VALUE", "--name=VALUE" or a flag "--name". */
-typedef struct {
-    const char *name;
-    bool takes_value;
-    const char **value; /* set when seen (takes_value) */
-    bool *flag;         /* set when seen (flag) */
-} cmd_option;
-
-static admin_exit parse_options(admin_ctx *ctx, int argc, char **argv, const cmd_option *opts, size_t n_opts)
-{
-    for (int i = 0; i < argc; i++) {
-        const char *arg = argv[i];
-        const cmd_option *o = NULL;
-        const char *inline_value = NULL;
-        if (strncmp(arg, "--", 2) != 0) {
-            /* Not echoed: it may be a secret typed where it does not belong. */
-            admin_report_usage(ctx, "unexpected argument (#%d after the command)", i + 1);
-            return ADMIN_EXIT_USAGE;
-        }
-        for (size_t k = 0; k < n_opts; k++) {
-            size_t len = strlen(opts[k].name);
-            if (strncmp(arg + 2, opts[k].name, len) == 0 && (arg[2 + len] == '\0' || arg[2 + len] == '=')) {
-                o = &opts[k];
-                inline_value = arg[2 + len] == '=' ? arg + 3 + len : NULL;
-                break;
-            }
-        }
-        if (o == NULL) {
-            admin_report_usage(ctx, "unknown option '%.*s'", (int)strcspn(arg, "="), arg);
-            return ADMIN_EXIT_USAGE;
-        }
-        if (!o->takes_value) {
-            if (inline_value != NULL) {
-                admin_report_usage(ctx, "option --%s takes no value", o->name);
-                return ADMIN_EXIT_USAGE;
-            }
-            *o->flag = true;
-        } else if (inline_value != NULL) {
-            *o->value = inline_value;
-        } else if (i + 1 < argc) {
-            *o->value = argv[++i];
-        } else {
-            admin_report_usage(ctx, "option --%s needs a value", o->name);
-            return ADMIN_EXIT_USAGE;
-        }
-    }
-    return ADMIN_EXIT_OK;
-}
-
-static admin_exit no_arguments(admin_ctx *ctx, int argc, char **argv)
-{
-    (void)argv;
-    if (argc > 0) {
-        admin_report_usage(ctx, "'%s' takes no arguments", ctx->cmd->name);
-        return ADMIN_EXIT_USAGE;
-    }
-    return ADMIN_EXIT_OK;
-}
-
-static void json_head(admin_json *j, const admin_ctx *ctx)
-{
-    admin_json_begin(j, stdout);
-    admin_json_bool(j, "ok", true);
-    admin_json_str(j, "command", ctx->cmd->name);
-    admin_json_str(j, "appliance", ctx->address);
-}
-
-static void print_sanitised(const char *label, const char *value)
-{
-    char clean[256];
-    admin_text_sanitise(clean, sizeof clean, value);
-    printf("%-16s %s\n", label, clean);
-}
-
-/* ---- appliance queries ---------------------------------------------------------- */
-
-typedef struct {
-    char firmware_version[65];
-    char crypto_backend[65];
-    bool initialised;
-    bool self_test_ok;
-    uint32_t slot_count;
-    uint32_t slots_used;
-    uint8_t appliance_role;
-    char health[SIGIL_INFO_HEALTH_MAX + 1];
-    char serial[17];
-    uint64_t audit_records;
-    uint32_t refused_blobs;
-    char backup_domain[17];
-} info_result;
-
-static admin_exit query_info(admin_ctx *ctx, info_result *info)
-{
-    uint8_t body[8];
-    sigil_wr w;
-    sigil_rd r;
-    admin_exit e;
-
-    sigil_wr_init(&w, body, sizeof body);
-    e = admin_call(ctx, SIGIL_OP_INFO, &w, "INFO");
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    sigil_rd_init(&r, ctx->resp, ctx->resp_len);
-    sigil_rd_str(&r, info->firmware_version, 64);
-    sigil_rd_str(&r, info->crypto_backend, 64);
-    info->initialised = sigil_rd_u8(&r) != 0;
-    info->self_test_ok = sigil_rd_u8(&r) != 0;
-    info->slot_count = sigil_rd_u32(&r);
-    info->slots_used = sigil_rd_u32(&r);
-    info->appliance_role = sigil_rd_u8(&r);
-    sigil_rd_str(&r, info->health, SIGIL_INFO_HEALTH_MAX);
-    sigil_rd_str(&r, info->serial, 16);
-    info->audit_records = sigil_rd_u64(&r);
-    info->refused_blobs = sigil_rd_u32(&r);
-    size_t dn = 0;
-    const uint8_t *dom = sigil_rd_bytes(&r, 8, &dn);
-    info->backup_domain[0] = '\0';
-    for (size_t i = 0; dom != NULL && i < dn; i++)
-        snprintf(info->backup_domain + 2 * i, 3, "%02x", dom[i]);
-    if (!sigil_rd_done(&r)) {
-        admin_report_bad_response(ctx, "INFO");
-        return ADMIN_EXIT_UNREACHABLE;
-    }
-    return ADMIN_EXIT_OK;
-}
-
-typedef struct {
-    uint32_t slot;
-    uint32_t flags;
-    char label[SIGIL_LABEL_MAX_LEN + 1];
-} slot_entry;
-
-/* Calls SLOT_LIST and checks the whole response; the entries stay in ctx->resp
- * for each_slot(), so a response that does not parse prints nothing. */
-static admin_exit fetch_slots(admin_ctx *ctx)
-{
-    uint8_t body[8];
-    sigil_wr w;
-    sigil_rd r;
-    slot_entry s;
-    uint32_t n;
-    admin_exit e;
-
-    sigil_wr_init(&w, body, sizeof body);
-    e = admin_call(ctx, SIGIL_OP_SLOT_LIST, &w, "SLOT_LIST");
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    sigil_rd_init(&r, ctx->resp, ctx->resp_len);
-    n = sigil_rd_u32(&r);
-    for (uint32_t i = 0; i < n && sigil_rd_ok(&r); i++) {
-        s.slot = sigil_rd_u32(&r);
-        s.flags = sigil_rd_u32(&r);
-        sigil_rd_str(&r, s.label, SIGIL_LABEL_MAX_LEN);
-    }
-    if (!sigil_rd_done(&r)) {
-        admin_report_bad_response(ctx, "SLOT_LIST");
-        return ADMIN_EXIT_UNREACHABLE;
-    }
-    return ADMIN_EXIT_OK;
-}
-
-/* Hands each entry of the response fetch_slots() checked to fn. */
-typedef void (*slot_fn)(void *arg, const slot_entry *s);
-
-static void each_slot(const admin_ctx *ctx, slot_fn fn, void *arg)
-{
-    sigil_rd r;
-    slot_entry s;
-    uint32_t n;
-    sigil_rd_init(&r, ctx->resp, ctx->resp_len);
-    n = sigil_rd_u32(&r);
-    for (uint32_t i = 0; i < n; i++) {
-        s.slot = sigil_rd_u32(&r);
-        s.flags = sigil_rd_u32(&r);
-        sigil_rd_str(&r, s.label, SIGIL_LABEL_MAX_LEN);
-        fn(arg, &s);
-    }
-}
-
-/* ---- init ------------------------------------------------------------------------- */
-
-static admin_exit cmd_init(admin_ctx *ctx, int argc, char **argv)
-{
-    admin_exit e = no_arguments(ctx, argc, argv);
-    admin_pin pin = {.len = 0};
-    info_result info;
-    uint8_t body[8 + SIGIL_PIN_MAX_LEN];
-    sigil_wr w;
-
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    e = admin_connect(ctx);
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    /* Ask first, so that nobody types a new PIN twice for nothing. */
-    e = query_info(ctx, &info);
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    if (info.initialised) {
-        admin_report_refused(ctx, SIGIL_ST_APPLIANCE_ALREADY_INITIALIZED, "init");
-        return ADMIN_EXIT_REFUSED;
-    }
-    e = admin_pin_get(ctx, ADMIN_PIN_ADMIN, true, &pin);
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    sigil_wr_init(&w, body, sizeof body);
-    sigil_wr_bytes(&w, (const uint8_t *)pin.buf, pin.len);
-    admin_pin_wipe(&pin);
-    e = admin_call(ctx, SIGIL_OP_APPLIANCE_INIT, &w, "init");
-    sigil_wipe(body, sizeof body);
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    if (ctx->resp_len != 0) {
-        admin_report_bad_response(ctx, "APPLIANCE_INIT");
-        return ADMIN_EXIT_UNREACHABLE;
-    }
-    if (ctx->json) {
-        admin_json j;
-        json_head(&j, ctx);
-        admin_json_bool(&j, "initialised", true);
-        admin_json_end(&j);
-    } else {
-        printf("Appliance at %s initialised; the administrator PIN is set.\n", ctx->address);
-        printf("Next: sigil-admin seal create --label NAME\n");
-    }
-    return ADMIN_EXIT_OK;
-}
-
-/* ---- status ----------------------------------------------------------------------- */
-
-typedef struct {
-    uint32_t seals;
-    uint32_t user_pin_set;
-    uint32_t locked;
-} slot_summary;
-
-static void summarise_slot(void *arg, const slot_entry *s)
-{
-    slot_summary *sum = arg;
-    if ((s->flags & SIGIL_TOKEN_INITIALIZED) == 0)
-        return;
-    sum->seals++;
-    if (s->flags & SIGIL_TOKEN_USER_PIN_INITIALIZED)
-        sum->user_pin_set++;
-    if (s->flags & (SIGIL_TOKEN_USER_PIN_LOCKED | SIGIL_TOKEN_SO_PIN_LOCKED))
-        sum->locked++;
-}
-
-static admin_exit cmd_status(admin_ctx *ctx, int argc, char **argv)
-{
-    admin_exit e = no_arguments(ctx, argc, argv);
-    info_result info;
-    slot_summary sum = {.seals = 0};
-    uint32_t free_slots;
-
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    e = admin_connect(ctx);
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    e = query_info(ctx, &info);
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    e = fetch_slots(ctx);
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    each_slot(ctx, summarise_slot, &sum);
-    free_slots = info.slot_count >= info.slots_used ? info.slot_count - info.slots_used : 0;
-
-    if (ctx->json) {
-        admin_json j;
-        json_head(&j, ctx);
-        admin_json_str(&j, "firmware_version", info.firmware_version);
-        admin_json_str(&j, "crypto_backend", info.crypto_backend);
-        admin_json_bool(&j, "initialised", info.initialised);
-        admin_json_bool(&j, "self_test_ok", info.self_test_ok);
-        admin_json_str(&j, "health", info.health);
-        admin_json_str(&j, "device_serial", info.serial);
-        admin_json_uint(&j, "audit_records", info.audit_records);
-        admin_json_uint(&j, "refused_blobs", info.refused_blobs);
-        admin_json_str(&j, "backup_domain", info.backup_domain);
-        admin_json_uint(&j, "slot_count", info.slot_count);
-        admin_json_uint(&j, "slots_used", info.slots_used);
-        admin_json_uint(&j, "slots_free", free_slots);
-        admin_json_uint(&j, "seals_with_user_pin", sum.user_pin_set);
-        admin_json_uint(&j, "seals_locked", sum.locked);
-        admin_json_end(&j);
-    } else {
-        char line[128];
-        print_sanitised("appliance", ctx->address);
-        print_sanitised("firmware", info.firmware_version);
-        print_sanitised("crypto backend", info.crypto_backend);
-        printf("%-16s %s\n", "initialised", info.initialised ? "yes" : "no (run: sigil-admin init)");
-        printf("%-16s %s\n", "self-test", info.self_test_ok ? "passed" : "FAILED (no cryptographic service)");
-        print_sanitised("health", info.health);
-        print_sanitised("device serial", info.serial);
-        snprintf(line, sizeof line, "%llu records", (unsigned long long)info.audit_records);
-        printf("%-16s %s\n", "audit trail", line);
-        if (info.refused_blobs > 0) {
-            snprintf(line, sizeof line, "%u stored object(s) failed their integrity check", info.refused_blobs);
-            printf("%-16s %s\n", "WARNING", line);
-        }
-        print_sanitised("backup domain", info.backup_domain[0] ? info.backup_domain : "none");
-        snprintf(line, sizeof line, "%u in total, %u used, %u free", info.slot_count, info.slots_used, free_slots);
-        printf("%-16s %s\n", "seal slots", line);
-        snprintf(line, sizeof line, "%u with a user PIN, %u locked", sum.user_pin_set, sum.locked);
-        printf("%-16s %s\n", "seals", line);
-    }
-    return ADMIN_EXIT_OK;
-}
-
-/* ---- seal create ---------------------------------------------------------------- */
-
-static admin_exit admin_login(admin_ctx *ctx)
-{
-    admin_pin pin = {.len = 0};
-    uint8_t body[8 + SIGIL_PIN_MAX_LEN];
-    sigil_wr w;
-    admin_exit e = admin_pin_get(ctx, ADMIN_PIN_ADMIN, false, &pin);
-
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    sigil_wr_init(&w, body, sizeof body);
-    sigil_wr_bytes(&w, (const uint8_t *)pin.buf, pin.len);
-    admin_pin_wipe(&pin);
-    e = admin_call(ctx, SIGIL_OP_ADMIN_LOGIN, &w, "administrator login");
-    sigil_wipe(body, sizeof body);
-    return e;
-}
-
-static void admin_logout(admin_ctx *ctx)
-{
-    uint8_t body[8];
-    sigil_wr w;
-    sigil_status st;
-    sigil_wr_init(&w, body, sizeof body);
-    /* Best effort: the context, and the login with it, ends with the connection anyway. */
-    if (admin_call_quiet(ctx, SIGIL_OP_ADMIN_LOGOUT, &w, &st) != ADMIN_EXIT_OK || st != SIGIL_ST_OK)
-        return;
-}
-
-static admin_exit cmd_seal_create(admin_ctx *ctx, int argc, char **argv)
-{
-    const char *label = NULL;
-    bool no_user_pin = false;
-    const cmd_option opts[] = {
-        {.name = "label", .takes_value = true, .value = &label},
-        {.name = "no-user-pin", .takes_value = false, .flag = &no_user_pin},
-    };
-    admin_pin so = {.len = 0};
-    admin_pin user = {.len = 0};
-    uint8_t body[16 + SIGIL_LABEL_MAX_LEN + 2 * SIGIL_PIN_MAX_LEN];
-    sigil_wr w;
-    sigil_rd r;
-    uint32_t slot;
-    admin_exit e = parse_options(ctx, argc, argv, opts, sizeof opts / sizeof opts[0]);
-
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    if (label == NULL || label[0] == '\0') {
-        admin_report_usage(ctx, "seal create needs --label LABEL");
-        return ADMIN_EXIT_USAGE;
-    }
-    if (strlen(label) > SIGIL_LABEL_MAX_LEN) {
-        admin_report_usage(ctx, "the label is longer than %u bytes", SIGIL_LABEL_MAX_LEN);
-        return ADMIN_EXIT_USAGE;
-    }
-    e = admin_connect(ctx);
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    e = admin_login(ctx);
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    e = admin_pin_get(ctx, ADMIN_PIN_SO, true, &so);
-    if (e != ADMIN_EXIT_OK)
-        goto out;
-    if (!no_user_pin) {
-        e = admin_pin_get(ctx, ADMIN_PIN_USER, true, &user);
-        if (e != ADMIN_EXIT_OK)
-            goto out;
-    }
-    sigil_wr_init(&w, body, sizeof body);
-    sigil_wr_str(&w, label);
-    sigil_wr_bytes(&w, (const uint8_t *)so.buf, so.len);
-    sigil_wr_bytes(&w, (const uint8_t *)user.buf, user.len); /* length 0: no user PIN yet */
-    admin_pin_wipe(&so);
-    admin_pin_wipe(&user);
-    e = admin_call(ctx, SIGIL_OP_SEAL_CREATE, &w, "seal create");
-    sigil_wipe(body, sizeof body);
-    if (e != ADMIN_EXIT_OK)
-        goto out;
-    sigil_rd_init(&r, ctx->resp, ctx->resp_len);
-    slot = sigil_rd_u32(&r);
-    if (!sigil_rd_done(&r)) {
-        admin_report_bad_response(ctx, "SEAL_CREATE");
-        e = ADMIN_EXIT_UNREACHABLE;
-        goto out;
-    }
-    if (ctx->json) {
-        admin_json j;
-        json_head(&j, ctx);
-        admin_json_uint(&j, "slot", slot);
-        admin_json_str(&j, "label", label);
-        admin_json_bool(&j, "user_pin_set", !no_user_pin);
-        admin_json_end(&j);
-    } else {
-        char clean[SIGIL_LABEL_MAX_LEN + 1];
-        admin_text_sanitise(clean, sizeof clean, label);
-        printf("Seal '%s' created in slot %u%s.\n", clean, slot,
-               no_user_pin ? " (no user PIN yet: its SO sets one with C_InitPIN)" : "");
-    }
-out:
-    admin_pin_wipe(&so);
-    admin_pin_wipe(&user);
-    admin_logout(ctx);
-    return e;
-}
-
-/* ---- seal list ------------------------------------------------------------------ */
-
-static const char *locked_text(uint32_t flags)
-{
-    bool u = (flags & SIGIL_TOKEN_USER_PIN_LOCKED) != 0;
-    bool s = (flags & SIGIL_TOKEN_SO_PIN_LOCKED) != 0;
-    return u && s ? "user+SO" : u ? "user" : s ? "SO" : "no";
-}
-
-static void list_json(void *arg, const slot_entry *s)
-{
-    admin_json *j = arg;
-    admin_json_obj_open(j, NULL);
-    admin_json_uint(j, "slot", s->slot);
-    admin_json_str(j, "label", s->label);
-    admin_json_bool(j, "initialised", (s->flags & SIGIL_TOKEN_INITIALIZED) != 0);
-    admin_json_bool(j, "user_pin_set", (s->flags & SIGIL_TOKEN_USER_PIN_INITIALIZED) != 0);
-    admin_json_bool(j, "user_pin_locked", (s->flags & SIGIL_TOKEN_USER_PIN_LOCKED) != 0);
-    admin_json_bool(j, "so_pin_locked", (s->flags & SIGIL_TOKEN_SO_PIN_LOCKED) != 0);
-    admin_json_uint(j, "token_flags", s->flags);
-    admin_json_obj_close(j);
-}
-
-static void list_text(void *arg, const slot_entry *s)
-{
-    char clean[SIGIL_LABEL_MAX_LEN + 1];
-    bool init = (s->flags & SIGIL_TOKEN_INITIALIZED) != 0;
-    (void)arg;
-    admin_text_sanitise(clean, sizeof clean, s->label);
-    printf("%-5u %-32s %-12s %-9s %s\n", s->slot, init ? clean : "-", init ? "yes" : "no (free)",
-           (s->flags & SIGIL_TOKEN_USER_PIN_INITIALIZED) ? "yes" : "no", locked_text(s->flags));
-}
-
-static admin_exit cmd_seal_list(admin_ctx *ctx, int argc, char **argv)
-{
-    admin_exit e = no_arguments(ctx, argc, argv);
-
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    e = admin_connect(ctx);
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    e = fetch_slots(ctx);
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    if (ctx->json) {
-        admin_json j;
-        json_head(&j, ctx);
-        admin_json_uint(&j, "slot_count", sigil_client_slot_count(ctx->client));
-        admin_json_arr_open(&j, "slots");
-        each_slot(ctx, list_json, &j);
-        admin_json_arr_close(&j);
-        admin_json_end(&j);
-    } else {
-        printf("%-5s %-32s %-12s %-9s %s\n", "SLOT", "LABEL", "INITIALISED", "USER PIN", "LOCKED");
-        each_slot(ctx, list_text, NULL);
-    }
-    return ADMIN_EXIT_OK;
-}
-
-/* ---- the table ------------------------------------------------------------------ */
+#define SEAL "(--seal LABEL | --slot N)"
 
 const admin_command admin_commands[] = {
+    /* ---- the appliance ---- */
     {
         .name = "init",
         .args = "",
         .summary = "initialise a fresh appliance and set its administrator PIN",
-        .help = "Sets the appliance administrator PIN (SIGIL_ADMIN_PIN, else asked twice on the terminal).\n"
-                "Refused when the appliance is initialised already.",
-        .handler = cmd_init,
+        .help = "Sets the appliance administrator PIN (SIGIL_ADMIN_PIN, --admin-pin-file, else asked twice\n"
+                "on the terminal). Refused when the appliance is initialised already (checked before any\n"
+                "PIN is asked).",
+        .requests = "INFO, APPLIANCE_INIT",
+        .login = ADMIN_PIN_NONE,
+        .handler = admin_cmd_init,
     },
     {
         .name = "status",
         .args = "",
-        .summary = "show firmware, crypto backend, self-test state and seal slots",
-        .help = "Shows the firmware version, the crypto backend, whether the appliance is initialised,\n"
-                "whether its self-tests passed, and how many seal slots are used and free.",
-        .handler = cmd_status,
+        .summary = "firmware, self-test state, health, slots used and free, counters, audit trail size",
+        .help = "Shows the firmware version, the crypto backend, whether the appliance is initialised, its\n"
+                "self-test state and health (why it is in its error state, if it is), the device serial, the\n"
+                "audit trail's size, the backup domain, seal slots used and free, and the seals' states and\n"
+                "signature counters.",
+        .requests = "INFO, SLOT_LIST, POLICY_GET",
+        .login = ADMIN_PIN_NONE,
+        .handler = admin_cmd_status,
     },
+    {
+        .name = "device keys",
+        .args = "[--audit-key-out PEM] [--attest-key-out PEM]",
+        .summary = "the device serial and its audit and attestation public keys",
+        .help = "Prints the device serial and the SHA-256 fingerprints of the device's audit key (it signs\n"
+                "audit checkpoints) and attestation key (it signs key attestations); writes them as PEM\n"
+                "public keys for 'audit verify --key' and 'openssl dgst -verify'.",
+        .requests = "DEVICE_KEYS",
+        .login = ADMIN_PIN_NONE,
+        .handler = admin_cmd_device_keys,
+    },
+    {
+        .name = "config show",
+        .args = "",
+        .summary = "the appliance's settings (administrator)",
+        .help = "Shows whether a standard C_InitToken (pkcs11-tool --init-token) may make a seal of a free\n"
+                "slot (token init open), or seals are made only by 'seal create' (closed).",
+        .requests = "ADMIN_LOGIN, APPLIANCE_CONFIG",
+        .login = ADMIN_PIN_ADMIN,
+        .handler = admin_cmd_config_show,
+    },
+    {
+        .name = "config set",
+        .args = "--token-init open|closed",
+        .summary = "change the appliance's settings (administrator)",
+        .help = "--token-init closed: seals are made only by 'sigil-admin seal create' (administrator); a\n"
+                "C_InitToken on a free slot is refused. open (a fresh appliance's setting): standard tools may\n"
+                "make a seal of a free slot. Seals already made are not affected.",
+        .requests = "ADMIN_LOGIN, APPLIANCE_CONFIG",
+        .login = ADMIN_PIN_ADMIN,
+        .handler = admin_cmd_config_set,
+    },
+    {
+        .name = "zeroize",
+        .args = "[--confirm SERIAL]",
+        .summary = "destroy every key, seal and the root secret (administrator, confirmed)",
+        .help = "Destroys every seal key, seal record, the device keys, the appliance record and the root\n"
+                "secret, after an audit record. The audit trail stays. It cannot be undone: the device\n"
+                "serial ('sigil-admin device keys') must be typed on the terminal or given with --confirm.\n"
+                "After a restart the device is factory-fresh with a new identity.",
+        .requests = "DEVICE_KEYS, ADMIN_LOGIN, ZEROIZE",
+        .login = ADMIN_PIN_ADMIN,
+        .handler = admin_cmd_zeroize,
+    },
+    /* ---- seals ---- */
     {
         .name = "seal create",
         .args = "--label LABEL [--no-user-pin]",
         .summary = "create a seal (a PKCS#11 token) in the lowest free slot",
         .help = "Logs in as appliance administrator (SIGIL_ADMIN_PIN), then creates a seal with the\n"
                 "seal administrator (SO) PIN SIGIL_SO_PIN and the seal user PIN SIGIL_USER_PIN; PINs\n"
-                "not in the environment are asked on the terminal, new ones twice. Prints the slot id.\n"
-                "--no-user-pin leaves the user PIN to be set later by the SO (C_InitPIN).\n"
-                "LABEL is at most 32 bytes.",
-        .handler = cmd_seal_create,
+                "not in the environment or a --*-pin-file are asked on the terminal, new ones twice.\n"
+                "Prints the slot id, the token serial and its PKCS#11 URI. --no-user-pin leaves the user\n"
+                "PIN to be set later by the SO ('seal pin unblock'). LABEL: 1 to 32 printable bytes.",
+        .requests = "ADMIN_LOGIN, SEAL_CREATE, TOKEN_INFO",
+        .login = ADMIN_PIN_ADMIN,
+        .handler = admin_cmd_seal_create,
     },
     {
         .name = "seal list",
         .args = "",
-        .summary = "list the seal slots: label, initialised, user PIN set, locked",
-        .help = "Lists every seal slot of the appliance with its label and state.",
-        .handler = cmd_seal_list,
+        .summary = "list the seal slots: label, user PIN, locked, state, serial",
+        .help = "Lists every seal slot of the appliance, free ones included.",
+        .requests = "SLOT_LIST, POLICY_GET, TOKEN_INFO",
+        .login = ADMIN_PIN_NONE,
+        .handler = admin_cmd_seal_list,
+    },
+    {
+        .name = "seal show",
+        .args = SEAL,
+        .summary = "one seal: PINs, policy, state, keys with their PKCS#11 URIs, certificates",
+        .help = "Shows a seal's token (serial, PIN retry counters), its policy and state, its key pairs with\n"
+                "the PKCS#11 URI (RFC 7512) of each private key, ready for OpenSSL, GnuTLS or p11-kit, and\n"
+                "its certificates. Needs no PIN.",
+        .requests = "SLOT_LIST, TOKEN_INFO, POLICY_GET, OBJECT_LIST",
+        .login = ADMIN_PIN_NONE,
+        .handler = admin_cmd_seal_show,
+    },
+    {
+        .name = "seal suspend",
+        .args = SEAL,
+        .summary = "suspend a seal: it refuses to sign until resumed",
+        .help = "Sets the seal's state to suspended (administrator). Signing answers SEAL_SUSPENDED.",
+        .requests = "SLOT_LIST, TOKEN_INFO, POLICY_GET, ADMIN_LOGIN, SEAL_STATE",
+        .login = ADMIN_PIN_ADMIN,
+        .handler = admin_cmd_seal_suspend,
+    },
+    {
+        .name = "seal resume",
+        .args = SEAL,
+        .summary = "resume a suspended seal",
+        .help = "Sets a suspended seal active again (administrator).",
+        .requests = "SLOT_LIST, TOKEN_INFO, POLICY_GET, ADMIN_LOGIN, SEAL_STATE",
+        .login = ADMIN_PIN_ADMIN,
+        .handler = admin_cmd_seal_resume,
+    },
+    {
+        .name = "seal revoke",
+        .args = SEAL " [--confirm LABEL]",
+        .summary = "revoke a seal: its private keys are destroyed, irreversibly",
+        .help = "Revokes the seal (administrator): its private keys are destroyed and it never signs, gets a\n"
+                "key, or is backed up again, and no backup of it is restored here. Confirmed by typing the\n"
+                "seal's label on the terminal or with --confirm LABEL.",
+        .requests = "SLOT_LIST, TOKEN_INFO, POLICY_GET, ADMIN_LOGIN, SEAL_STATE",
+        .login = ADMIN_PIN_ADMIN,
+        .handler = admin_cmd_seal_revoke,
+    },
+    {
+        .name = "seal destroy",
+        .args = SEAL " [--confirm LABEL]",
+        .summary = "retire a seal for good (revoke; the slot stays occupied)",
+        .help = "Revokes the seal as 'seal revoke' does. The firmware has no request that frees a slot (see\n"
+                "specs/admin-cli.md): the revoked seal keeps its slot, without keys. Confirmed by typing the\n"
+                "seal's label or with --confirm LABEL.",
+        .requests = "SLOT_LIST, TOKEN_INFO, POLICY_GET, ADMIN_LOGIN, SEAL_STATE",
+        .login = ADMIN_PIN_ADMIN,
+        .handler = admin_cmd_seal_destroy,
+    },
+    {
+        .name = "seal keygen",
+        .args = SEAL " --type TYPE [--label NAME] [--id HEX] [--pubkey-out PEM]",
+        .summary = "generate the seal's key pair inside the appliance",
+        .help = "Logs in as the seal user (SIGIL_USER_PIN) and generates a key pair inside the appliance:\n"
+                "TYPE is ec-p256, ec-p384, rsa2048, rsa3072 or rsa4096. The private key is sensitive, never\n"
+                "extractable. Its label is the seal's label unless --label is given; its CKA_ID 8 random\n"
+                "bytes unless --id. Prints the key's PKCS#11 URI; --pubkey-out writes the public key.",
+        .requests = "SLOT_LIST, TOKEN_INFO, LOGIN, OBJECT_LIST, GENERATE_KEYPAIR",
+        .login = ADMIN_PIN_USER,
+        .handler = admin_cmd_seal_keygen,
+    },
+    {
+        .name = "seal csr",
+        .args = SEAL " [--key ID|LABEL]\n"
+                "       [--country C] [--state ST] [--locality L] [--org O] [--ou OU] [--org-id ID] [--cn CN]\n"
+                "       [--subject /TYPE=VALUE/...] [--hash sha256|sha384|sha512] [--out FILE]",
+        .summary = "a PKCS#10 certification request signed inside the appliance",
+        .help = "Builds the request for the seal's public key with the subject given (for eIDAS seals:\n"
+                "--country, --org, --org-id for organizationIdentifier 2.5.4.97 such as VATPL-1234567890,\n"
+                "--cn), has the appliance sign it with the seal's private key (seal user, SIGIL_USER_PIN;\n"
+                "a per-signature policy gets its context-specific login), checks the signature, and writes\n"
+                "PEM to --out (else stdout). ECDSA keys sign with SHA-256 (P-256) or SHA-384 (P-384), RSA\n"
+                "keys with PKCS#1 v1.5 and SHA-256, unless --hash. --key chooses among several key pairs.",
+        .requests = "SLOT_LIST, TOKEN_INFO, LOGIN, OBJECT_LIST, SIGN",
+        .login = ADMIN_PIN_USER,
+        .handler = admin_cmd_seal_csr,
+    },
+    {
+        .name = "seal cert import",
+        .args = SEAL " --cert FILE [--chain FILE] [--key ID|LABEL] [--replace]",
+        .summary = "store the seal's certificate (and its CA chain) with its key's id and label",
+        .help = "Stores the certificate (PEM or DER; further certificates in the file, or in --chain, are\n"
+                "its CA chain) on the seal's token, with the CKA_ID and label of the key pair whose public\n"
+                "key it certifies, so that Java, NSS and OpenSSL pair them; CA certificates as further\n"
+                "certificate objects. A certificate that certifies no key of the seal, or a chain that does\n"
+                "not certify it, is refused (exit 6) and nothing is stored. A key that has a certificate\n"
+                "already needs --replace. Seal user login (SIGIL_USER_PIN).",
+        .requests = "SLOT_LIST, TOKEN_INFO, LOGIN, OBJECT_LIST, CREATE_OBJECT, DESTROY_OBJECT",
+        .login = ADMIN_PIN_USER,
+        .handler = admin_cmd_cert_import,
+    },
+    {
+        .name = "seal cert show",
+        .args = SEAL " [--pem]",
+        .summary = "the seal's certificates: subject, issuer, validity, days to expiry",
+        .help = "Lists the certificates on the seal's token with subject, issuer, serial, validity, days to\n"
+                "expiry and whether a key of the seal matches. --pem adds each certificate in PEM.",
+        .requests = "SLOT_LIST, TOKEN_INFO, OBJECT_LIST",
+        .login = ADMIN_PIN_NONE,
+        .handler = admin_cmd_cert_show,
+    },
+    {
+        .name = "seal policy show",
+        .args = SEAL,
+        .summary = "the seal's authorisation policy, state and signature counter",
+        .help = "Shows the policy the firmware enforces at every signature: mode (session or per-signature),\n"
+                "signatures and seconds per login, allowed mechanisms, validity window; the state and the\n"
+                "usage counter.",
+        .requests = "SLOT_LIST, TOKEN_INFO, POLICY_GET",
+        .login = ADMIN_PIN_NONE,
+        .handler = admin_cmd_policy_show,
+    },
+    {
+        .name = "seal policy set",
+        .args = SEAL "\n"
+                "       [--mode session|per-signature] [--max-signatures N] [--max-seconds N]\n"
+                "       [--mechanisms all|ecdsa,rsa-pkcs,rsa-pss] [--not-before TIME] [--not-after TIME]",
+        .summary = "change the seal's authorisation policy (administrator)",
+        .help = "Changes the fields given and keeps the others. N = 0 is no bound. TIME is YYYY-MM-DD,\n"
+                "YYYY-MM-DDTHH:MM:SSZ, @SECONDS or none. In per-signature mode every signature needs a\n"
+                "context-specific login (CKA_ALWAYS_AUTHENTICATE). Administrator login (SIGIL_ADMIN_PIN).",
+        .requests = "SLOT_LIST, TOKEN_INFO, POLICY_GET, ADMIN_LOGIN, POLICY_SET",
+        .login = ADMIN_PIN_ADMIN,
+        .handler = admin_cmd_policy_set,
+    },
+    {
+        .name = "seal pin change",
+        .args = SEAL " [--role user|so]",
+        .summary = "change the seal user's (or the seal administrator's) PIN",
+        .help = "Changes the user PIN (current: SIGIL_USER_PIN) or with --role so the SO PIN (current:\n"
+                "SIGIL_SO_PIN) to SIGIL_NEW_PIN (or --new-pin-file, or asked twice).",
+        .requests = "SLOT_LIST, TOKEN_INFO, [LOGIN], SET_PIN",
+        .login = ADMIN_PIN_USER,
+        .handler = admin_cmd_seal_pin_change,
+    },
+    {
+        .name = "seal pin unblock",
+        .args = SEAL,
+        .summary = "set a new user PIN (and clear its lockout) as the seal administrator",
+        .help = "Logs in as the seal's SO (SIGIL_SO_PIN) and sets the user PIN to SIGIL_NEW_PIN (or\n"
+                "--new-pin-file, or asked twice), clearing its lockout. Also sets a first user PIN on a seal\n"
+                "created with --no-user-pin.",
+        .requests = "SLOT_LIST, TOKEN_INFO, LOGIN, INIT_PIN",
+        .login = ADMIN_PIN_SO,
+        .handler = admin_cmd_seal_pin_unblock,
+    },
+    /* ---- credentials of the appliance roles ---- */
+    {
+        .name = "admin pin change",
+        .args = "",
+        .summary = "change the appliance administrator's PIN",
+        .help = "Logs in with the current PIN (SIGIL_ADMIN_PIN) and sets SIGIL_NEW_PIN (or --new-pin-file,\n"
+                "or asked twice).",
+        .requests = "ADMIN_LOGIN, CRED_SET",
+        .login = ADMIN_PIN_ADMIN,
+        .handler = admin_cmd_admin_pin_change,
+    },
+    {
+        .name = "auditor pin set",
+        .args = "",
+        .summary = "set the auditor's PIN (administrator), with a fresh retry counter",
+        .help = "Logs in as administrator (SIGIL_ADMIN_PIN) and sets the auditor PIN to SIGIL_AUDITOR_PIN\n"
+                "(or --auditor-pin-file, or asked twice). Also unblocks a locked auditor.",
+        .requests = "ADMIN_LOGIN, CRED_SET",
+        .login = ADMIN_PIN_ADMIN,
+        .handler = admin_cmd_auditor_pin_set,
+    },
+    /* ---- audit ---- */
+    {
+        .name = "audit export",
+        .args = "--out FILE [--no-checkpoint]",
+        .summary = "export the audit trail, ending with a signed checkpoint (auditor)",
+        .help = "Logs in as auditor (SIGIL_AUDITOR_PIN), has the device sign a checkpoint over the chain so\n"
+                "far, and writes the trail up to that checkpoint to FILE. Prints the checkpoint's number for\n"
+                "'audit verify --expect-seq'.",
+        .requests = "AUDITOR_LOGIN, AUDIT_CHECKPOINT, AUDIT_READ",
+        .login = ADMIN_PIN_AUDITOR,
+        .handler = admin_cmd_audit_export,
+    },
+    {
+        .name = "audit verify",
+        .args = "--in FILE --key PEM [--key PEM...] [--expect-seq N]",
+        .summary = "verify an exported audit trail offline",
+        .help = "Needs no appliance: recomputes the hash chain, checks the sequence and every checkpoint's\n"
+                "signature with the device's audit public key ('device keys --audit-key-out'; give every key\n"
+                "the device had if it was zeroised). Reports edited, deleted, reordered or duplicated records\n"
+                "and bad signatures (exit 9), and a trail that is truncated or does not end with a signed\n"
+                "checkpoint covering every record (exit 10). --expect-seq N: the last checkpoint must be at\n"
+                "least record N (the number 'audit export' printed), so a cut at an older checkpoint shows.",
+        .requests = "none (offline)",
+        .login = ADMIN_PIN_NONE,
+        .handler = admin_cmd_audit_verify,
+    },
+    {
+        .name = "audit tail",
+        .args = "[--count N]",
+        .summary = "the last audit records in words (auditor)",
+        .help = "Logs in as auditor (SIGIL_AUDITOR_PIN) and prints the last N records (default 20): number,\n"
+                "time, event, role, slot, handle, mechanism, result and, for signatures, the SHA-256 of what\n"
+                "was signed.",
+        .requests = "AUDITOR_LOGIN, AUDIT_READ",
+        .login = ADMIN_PIN_AUDITOR,
+        .handler = admin_cmd_audit_tail,
+    },
+    /* ---- attestation ---- */
+    {
+        .name = "attest",
+        .args = SEAL " [--key ID|LABEL] --out-dir DIR",
+        .summary = "the device's signed statement that a seal key was generated inside it",
+        .help = "Writes DIR/statement.txt (key, 'generated on device', 'not extractable', the seal's\n"
+                "policy), DIR/statement.sig (ECDSA P-256, DER) and DIR/attest.pem (the device attestation\n"
+                "key), checks them, and prints the 'openssl dgst -sha256 -verify' command that checks them\n"
+                "again. Logs in as the seal user (SIGIL_USER_PIN) to find the private key.",
+        .requests = "SLOT_LIST, TOKEN_INFO, LOGIN, OBJECT_LIST, DEVICE_KEYS, ATTEST",
+        .login = ADMIN_PIN_USER,
+        .handler = admin_cmd_attest,
+    },
+    /* ---- backup ---- */
+    {
+        .name = "backup domain create",
+        .args = "[--secret-out FILE] [--force]",
+        .summary = "make a backup domain; its secret is shown once",
+        .help = "Makes a new backup domain (administrator). Its 32-byte secret is shown this once (or\n"
+                "written to --secret-out, a new file, mode 0600): enter it into the other appliances of the\n"
+                "domain with 'backup domain join'. Replacing an existing domain needs --force.",
+        .requests = "INFO, ADMIN_LOGIN, BACKUP_DOMAIN_CREATE",
+        .login = ADMIN_PIN_ADMIN,
+        .handler = admin_cmd_backup_domain_create,
+    },
+    {
+        .name = "backup domain join",
+        .args = "[--secret-file FILE] [--force]",
+        .summary = "join a backup domain with its secret",
+        .help = "Joins the domain whose secret is read from --secret-file, else SIGIL_BACKUP_SECRET, else the\n"
+                "terminal (64 hex digits, no echo). Leaving another domain needs --force.",
+        .requests = "INFO, ADMIN_LOGIN, BACKUP_DOMAIN_JOIN",
+        .login = ADMIN_PIN_ADMIN,
+        .handler = admin_cmd_backup_domain_join,
+    },
+    {
+        .name = "backup create",
+        .args = "--out FILE [--seal LABEL | --slot N]",
+        .summary = "back up every seal (or one) to a file, wrapped under the domain key",
+        .help = "Writes the seals (every one but the revoked, or the one named) as the appliance exports\n"
+                "them: encrypted under the backup domain key, with their PINs, policy, counters, keys and\n"
+                "certificates. The file (mode 0600) reveals no key. Administrator login.",
+        .requests = "INFO, SLOT_LIST, ADMIN_LOGIN, POLICY_GET, TOKEN_INFO, BACKUP_EXPORT",
+        .login = ADMIN_PIN_ADMIN,
+        .handler = admin_cmd_backup_create,
+    },
+    {
+        .name = "backup restore",
+        .args = "--in FILE [--seal LABEL]",
+        .summary = "restore the seals of a backup file on an appliance of the same domain",
+        .help = "Checks the file (exit 7 when corrupt), the domain, the seals already on the appliance and\n"
+                "the free slots before anything changes; then restores each seal into the lowest free slot.\n"
+                "A seal already here is skipped: a restore never resets its counters or revives it. An\n"
+                "interrupted restore (exit 8) is completed by running it again. Administrator login.",
+        .requests = "INFO, SLOT_LIST, TOKEN_INFO, ADMIN_LOGIN, BACKUP_RESTORE",
+        .login = ADMIN_PIN_ADMIN,
+        .handler = admin_cmd_backup_restore,
     },
     {
         .name = "help",
         .args = "[COMMAND]",
         .summary = "show the commands, or the help of one",
         .help = "",
+        .requests = "",
+        .login = ADMIN_PIN_NONE,
         .handler = admin_cmd_help,
     },
 };

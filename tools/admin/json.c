@@ -4,6 +4,7 @@
  * UTF-8 become U+FFFD so that the output is always valid JSON.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "admin.h"
 
@@ -22,7 +23,7 @@ void admin_json_end(admin_json *j)
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
-static size_t utf8_seq_len(const unsigned char *s)
+static size_t utf8_seq_len(const unsigned char *s, size_t avail)
 {
     unsigned char c = s[0];
     size_t n;
@@ -41,6 +42,8 @@ static size_t utf8_seq_len(const unsigned char *s)
     } else {
         return 0;
     }
+    if (n > avail)
+        return 0;
     for (size_t i = 1; i < n; i++) {
         if ((s[i] & 0xc0u) != 0x80u)
             return 0;
@@ -52,11 +55,12 @@ static size_t utf8_seq_len(const unsigned char *s)
     return n;
 }
 
-static void put_string(FILE *out, const char *v)
+static void put_string(FILE *out, const char *v, size_t len)
 {
     const unsigned char *s = (const unsigned char *)v;
+    const unsigned char *end = s + len;
     fputc('"', out);
-    while (*s != '\0') {
+    while (s < end) {
         unsigned char c = *s;
         if (c == '"' || c == '\\') {
             fputc('\\', out);
@@ -68,11 +72,14 @@ static void put_string(FILE *out, const char *v)
         } else if (c == '\t') {
             fputs("\\t", out);
             s++;
+        } else if (c == '\r') {
+            fputs("\\r", out);
+            s++;
         } else if (c < 0x20 || c == 0x7f) {
             fprintf(out, "\\u%04x", c);
             s++;
         } else {
-            size_t n = utf8_seq_len(s);
+            size_t n = utf8_seq_len(s, (size_t)(end - s));
             if (n == 0) {
                 fputs("\\ufffd", out);
                 s++;
@@ -92,7 +99,7 @@ static void put_key(admin_json *j, const char *key)
         fputc(',', j->out);
     j->need_comma[j->depth] = true;
     if (key != NULL) {
-        put_string(j->out, key);
+        put_string(j->out, key, strlen(key));
         fputc(':', j->out);
     }
 }
@@ -121,7 +128,31 @@ void admin_json_arr_close(admin_json *j) { close_container(j, ']'); }
 void admin_json_str(admin_json *j, const char *key, const char *v)
 {
     put_key(j, key);
-    put_string(j->out, v);
+    put_string(j->out, v, strlen(v));
+}
+
+void admin_json_strn(admin_json *j, const char *key, const char *v, size_t n)
+{
+    put_key(j, key);
+    put_string(j->out, v, n);
+}
+
+void admin_json_int(admin_json *j, const char *key, int64_t v)
+{
+    put_key(j, key);
+    fprintf(j->out, "%lld", (long long)v);
+}
+
+void admin_json_hex(admin_json *j, const char *key, const uint8_t *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    put_key(j, key);
+    fputc('"', j->out);
+    for (size_t i = 0; i < n; i++) {
+        fputc(digits[p[i] >> 4], j->out);
+        fputc(digits[p[i] & 0x0f], j->out);
+    }
+    fputc('"', j->out);
 }
 
 void admin_json_uint(admin_json *j, const char *key, uint64_t v)

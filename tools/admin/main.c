@@ -1,64 +1,79 @@
 /* main.c — sigil-admin: global options, command lookup in the command table, help.
  *
- *   sigil-admin [--appliance unix:PATH] [--json] COMMAND [ARGS...]
+ *   sigil-admin [--appliance unix:PATH] [--json] [--progress] COMMAND [OPTIONS...]
  *
  * The appliance is --appliance, else the module's lookup (SIGIL_APPLIANCE, then the
  * "appliance =" line of $SIGIL_PKCS11_CONF, then of /etc/sigil/pkcs11.conf).
- * Exit codes: 0 ok, 1 internal, 2 usage, 3 refused by the appliance, 4 unreachable.
+ * Exit codes: specs/admin-cli.md (0 ok, 1 internal, 2 usage, 3 refused by the appliance,
+ * 4 unreachable, 5 not found, 6 mismatch, 7 bad file, 8 interrupted, 9 audit trail altered,
+ * 10 audit trail incomplete).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "admin.h"
 
+static const char global_options[] =
+    "options (before the command, or after it):\n"
+    "  --appliance unix:PATH  the appliance; else SIGIL_APPLIANCE, else the 'appliance =' line of\n"
+    "                         $SIGIL_PKCS11_CONF, else of /etc/sigil/pkcs11.conf\n"
+    "  --json                 print one JSON object per command on stdout (specs/admin-cli.md)\n"
+    "  --progress             show progress on stderr even when it is not a terminal\n"
+    "  --pin-file FILE        the PIN of the role the command logs in as, from the first line of FILE\n"
+    "  --admin-pin-file FILE, --so-pin-file FILE, --user-pin-file FILE, --auditor-pin-file FILE,\n"
+    "  --new-pin-file FILE    each PIN from a file (mode 0600 or stricter)\n"
+    "\n"
+    "secrets: a PIN comes from its file option, else its variable (SIGIL_ADMIN_PIN, SIGIL_SO_PIN,\n"
+    "SIGIL_USER_PIN, SIGIL_AUDITOR_PIN, SIGIL_NEW_PIN), else it is asked on the terminal without\n"
+    "echo; never from the command line. The backup domain secret: --secret-file, SIGIL_BACKUP_SECRET\n"
+    "or the terminal.\n"
+    "exit codes: 0 ok, 1 internal error, 2 usage, 3 refused by the appliance, 4 appliance unreachable or\n"
+    "device error, 5 no such seal/key, 6 certificate does not match, 7 bad input file, 8 interrupted,\n"
+    "9 audit trail altered, 10 audit trail incomplete\n";
+
 static void print_usage(FILE *out)
 {
     size_t width = 0;
-    fputs("usage: sigil-admin [--appliance unix:PATH] [--json] COMMAND [ARGS...]\n\ncommands:\n", out);
+    fputs("usage: sigil-admin [OPTIONS] COMMAND [COMMAND OPTIONS]\n\ncommands:\n", out);
     for (size_t i = 0; i < admin_command_count; i++) {
-        size_t w = strlen(admin_commands[i].name) + 1 + strlen(admin_commands[i].args);
+        size_t w = strlen(admin_commands[i].name);
         if (w > width)
             width = w;
     }
     for (size_t i = 0; i < admin_command_count; i++) {
-        char syn[128];
         const admin_command *c = &admin_commands[i];
-        snprintf(syn, sizeof syn, "%s%s%s", c->name, c->args[0] != '\0' ? " " : "", c->args);
-        fprintf(out, "  %-*s  %s\n", (int)width, syn, c->summary);
+        fprintf(out, "  %-*s  %s\n", (int)width, c->name, c->summary);
     }
-    fputs("\noptions:\n"
-          "  --appliance unix:PATH  the appliance; else SIGIL_APPLIANCE, else the 'appliance =' line of\n"
-          "                         $SIGIL_PKCS11_CONF, else of /etc/sigil/pkcs11.conf\n"
-          "  --json                 print one JSON object per command (specs/admin-cli.md)\n"
-          "\nsecrets: SIGIL_ADMIN_PIN, SIGIL_SO_PIN, SIGIL_USER_PIN when set, else asked on the terminal\n"
-          "exit codes: 0 ok, 1 internal error, 2 usage, 3 refused by the appliance, 4 appliance unreachable\n",
-          out);
+    fputs("\n'sigil-admin help COMMAND' (or COMMAND --help) shows a command's options.\n\n", out);
+    fputs(global_options, out);
 }
 
-/* Finds the command whose words start argv; *used gets how many words it took. */
-static const admin_command *lookup(int argc, char **argv, int *used)
+static const char *login_text(admin_pin_kind k)
 {
-    const admin_command *best = NULL;
-    int best_words = 0;
-    for (size_t i = 0; i < admin_command_count; i++) {
-        const char *name = admin_commands[i].name;
-        int words = 0;
-        bool match = true;
-        while (*name != '\0' && match) {
-            size_t len = strcspn(name, " ");
-            if (words >= argc || strlen(argv[words]) != len || strncmp(argv[words], name, len) != 0)
-                match = false;
-            words++;
-            name += len;
-            name += strspn(name, " ");
-        }
-        if (match && words > best_words) {
-            best = &admin_commands[i];
-            best_words = words;
-        }
+    switch (k) {
+    case ADMIN_PIN_ADMIN: return "the appliance administrator (SIGIL_ADMIN_PIN)";
+    case ADMIN_PIN_SO: return "the seal administrator, PKCS#11 SO (SIGIL_SO_PIN)";
+    case ADMIN_PIN_USER: return "the seal user, PKCS#11 user (SIGIL_USER_PIN)";
+    case ADMIN_PIN_AUDITOR: return "the auditor (SIGIL_AUDITOR_PIN)";
+    default: return "nobody (no PIN)";
     }
-    *used = best_words;
-    return best;
+}
+
+void admin_print_command_help(FILE *out, const admin_command *c)
+{
+    if (c == NULL) {
+        print_usage(out);
+        return;
+    }
+    fprintf(out, "usage: sigil-admin %s%s%s\n\n%s\n", c->name, c->args[0] != '\0' ? " " : "", c->args, c->summary);
+    if (c->help[0] != '\0')
+        fprintf(out, "\n%s\n", c->help);
+    fprintf(out, "\nlogs in as: %s\n", login_text(c->login));
+    if (c->requests[0] != '\0')
+        fprintf(out, "wire requests: %s\n", c->requests);
+    fputs("\nEvery command also takes --json, --progress, --appliance and the PIN file options\n"
+          "('sigil-admin help' lists them, with the exit codes).\n",
+          out);
 }
 
 /* The second words of the commands whose first word is group ("seal" -> "create, list"). */
@@ -86,45 +101,52 @@ admin_exit admin_cmd_help(admin_ctx *ctx, int argc, char **argv)
         print_usage(stdout);
         return ADMIN_EXIT_OK;
     }
-    c = lookup(argc, argv, &used);
+    c = admin_lookup(admin_commands, admin_command_count, argc, argv, &used);
     if (c == NULL || used != argc) {
-        char subs[128] = "";
-        subcommands(argv[0], subs, sizeof subs);
-        if (argc == 1 && subs[0] != '\0') {
-            printf("'%s' commands: %s; see 'sigil-admin help %s COMMAND'\n", argv[0], subs, argv[0]);
+        char subs[512] = "";
+        char group[128] = "";
+        for (int i = 0; i < argc; i++) {
+            size_t l = strlen(group);
+            snprintf(group + l, sizeof group - l, "%s%s", i > 0 ? " " : "", argv[i]);
+        }
+        subcommands(group, subs, sizeof subs);
+        if (subs[0] != '\0') {
+            printf("'%s' commands: %s; see 'sigil-admin help %s COMMAND'\n", group, subs, group);
             return ADMIN_EXIT_OK;
         }
-        admin_report_usage(ctx, "no command '%s%s%s'", argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+        admin_report_usage(ctx, "no command '%s'", group);
         return ADMIN_EXIT_USAGE;
     }
-    printf("usage: sigil-admin [--appliance unix:PATH] [--json] %s%s%s\n\n%s\n", c->name,
-           c->args[0] != '\0' ? " " : "", c->args, c->summary);
-    if (c->help[0] != '\0')
-        printf("\n%s\n", c->help);
+    admin_print_command_help(stdout, c);
     return ADMIN_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
-    admin_ctx ctx = {.appliance_opt = NULL};
+    admin_ctx ctx = {.appliance_opt = NULL, .last_pin = ADMIN_PIN_NONE};
     const admin_command *cmd;
     int i = 1;
     int used = 0;
     admin_exit e;
 
-    /* Global options come before the command. */
+    /* Global options come before the command (the command takes them after it too). */
     for (; i < argc && strncmp(argv[i], "-", 1) == 0; i++) {
         const char *a = argv[i];
+        bool matched = false;
         if (strcmp(a, "--json") == 0) {
-            ctx.json = true;
-        } else if (strcmp(a, "--appliance") == 0) {
-            if (i + 1 >= argc) {
+            ctx.json = matched = true;
+        } else if (strcmp(a, "--progress") == 0) {
+            ctx.progress = matched = true;
+        } else if (strcmp(a, "--appliance") == 0 || strncmp(a, "--appliance=", 12) == 0) {
+            if (a[11] == '=') {
+                ctx.appliance_opt = a + 12;
+            } else if (i + 1 < argc) {
+                ctx.appliance_opt = argv[++i];
+            } else {
                 admin_report_usage(&ctx, "--appliance needs an address (unix:PATH)");
                 return ADMIN_EXIT_USAGE;
             }
-            ctx.appliance_opt = argv[++i];
-        } else if (strncmp(a, "--appliance=", 12) == 0) {
-            ctx.appliance_opt = a + 12;
+            matched = true;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             print_usage(stdout);
             return ADMIN_EXIT_OK;
@@ -132,6 +154,35 @@ int main(int argc, char **argv)
             printf("sigil-admin %s\n", SIGIL_VERSION);
             return ADMIN_EXIT_OK;
         } else {
+            /* The PIN files. */
+            const char *names[ADMIN_PIN_KINDS + 1];
+            const char **dests[ADMIN_PIN_KINDS + 1];
+            for (int k = 0; k < ADMIN_PIN_KINDS; k++) {
+                names[k] = admin_pin_option((admin_pin_kind)k);
+                dests[k] = &ctx.pin_file[k];
+            }
+            names[ADMIN_PIN_KINDS] = "--pin-file";
+            dests[ADMIN_PIN_KINDS] = &ctx.pin_file_login;
+            for (int k = 0; k <= ADMIN_PIN_KINDS && !matched; k++) {
+                size_t l = strlen(names[k]);
+                if (strncmp(a, names[k], l) != 0 || (a[l] != '\0' && a[l] != '='))
+                    continue;
+                if (a[l] == '=') {
+                    *dests[k] = a + l + 1;
+                } else if (i + 1 < argc) {
+                    *dests[k] = argv[++i];
+                } else {
+                    admin_report_usage(&ctx, "%s needs a file name", names[k]);
+                    return ADMIN_EXIT_USAGE;
+                }
+                if ((*dests[k])[0] == '\0') {
+                    admin_report_usage(&ctx, "%s needs a file name", names[k]);
+                    return ADMIN_EXIT_USAGE;
+                }
+                matched = true;
+            }
+        }
+        if (!matched) {
             admin_report_usage(&ctx, "unknown option '%.*s'", (int)strcspn(a, "="), a);
             return ADMIN_EXIT_USAGE;
         }
@@ -141,15 +192,26 @@ int main(int argc, char **argv)
         return ADMIN_EXIT_USAGE;
     }
     if (i >= argc) {
-        print_usage(stderr);
+        if (!ctx.json)
+            print_usage(stderr);
+        admin_report_usage(&ctx, "no command given; 'sigil-admin help' lists them");
         return ADMIN_EXIT_USAGE;
     }
-    cmd = lookup(argc - i, argv + i, &used);
+    cmd = admin_lookup(admin_commands, admin_command_count, argc - i, argv + i, &used);
     if (cmd == NULL) {
-        char subs[128] = "";
-        subcommands(argv[i], subs, sizeof subs);
+        /* Perhaps a group ("seal", "seal cert") and a missing or wrong subcommand. */
+        char subs[512] = "";
+        char group[128] = "";
+        if (i + 1 < argc) {
+            snprintf(group, sizeof group, "%s %s", argv[i], argv[i + 1]);
+            subcommands(group, subs, sizeof subs);
+        }
+        if (subs[0] == '\0') {
+            snprintf(group, sizeof group, "%s", argv[i]);
+            subcommands(group, subs, sizeof subs);
+        }
         if (subs[0] != '\0')
-            admin_report_usage(&ctx, "'%s' needs one of: %s", argv[i], subs);
+            admin_report_usage(&ctx, "'%s' needs one of: %s", group, subs);
         else
             admin_report_usage(&ctx, "unknown command '%s'", argv[i]);
         return ADMIN_EXIT_USAGE;
