@@ -67,6 +67,7 @@ typedef enum {
     X(POLICY_SET, 0x0025)        \
     X(POLICY_GET, 0x0026)        \
     X(SEAL_STATE, 0x0027)        \
+    X(SEAL_DESTROY, 0x0028)      \
     X(SIGN, 0x0030)              \
     X(SIGN_BATCH, 0x0031)        \
     X(RANDOM, 0x0040)            \

@@ -213,6 +213,8 @@ sigil_status fw_backup_restore(sigil_fw *fw, const uint8_t *blob, size_t len, ui
             slot = i;
         pthread_mutex_unlock(&t->lock);
     }
+    if (st == SIGIL_ST_OK && fw_serial_retired(fw, fresh.serial))
+        st = SIGIL_ST_SEAL_REVOKED; /* destroyed here: never restored */
     if (st == SIGIL_ST_OK && slot == UINT32_MAX)
         st = SIGIL_ST_NO_FREE_SLOT;
     if (st != SIGIL_ST_OK)

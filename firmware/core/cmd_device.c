@@ -133,7 +133,11 @@ sigil_status fw_cmd_attest(sigil_fw *fw, fw_req *rq)
     st = fw_slot_check(fw, slot);
     if (st != SIGIL_ST_OK)
         return st;
+    /* The private key, or the one whose public half this handle is (the public key is
+     * visible without the seal user's login). */
     fw_object *o = fw_keystore_get_private(fw, slot, handle);
+    if (o == NULL)
+        o = fw_keystore_get_private_of_public(fw, slot, handle);
     if (o == NULL)
         return SIGIL_ST_OBJECT_INVALID;
     stmt = malloc(ATTEST_MAX);

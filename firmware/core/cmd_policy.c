@@ -1,5 +1,9 @@
 /* cmd_policy.c — a seal's authorisation policy and life-cycle state (administrator). */
+#include <stdlib.h>
+#include <string.h>
+
 #include "fw_internal.h"
+#include "sigil_secmem.h"
 
 sigil_status fw_cmd_policy_set(sigil_fw *fw, fw_req *rq)
 {
@@ -105,5 +109,80 @@ sigil_status fw_cmd_seal_state(sigil_fw *fw, fw_req *rq)
         st = fw_keystore_destroy_private_locked(fw, slot);
 out:
     pthread_mutex_unlock(&t->lock);
+    return st;
+}
+
+#define RETIRED_NAME "retired-serials"
+#define RETIRED_MAX 4096u
+
+/* The serials of destroyed seals, so that no backup brings one back. */
+static sigil_status retired_load(sigil_fw *fw, uint8_t *buf, size_t cap, size_t *len)
+{
+    sigil_status st = fw_sealed_read(fw, RETIRED_NAME, buf, cap, len);
+    if (st == SIGIL_ST_OBJECT_INVALID) {
+        *len = 0;
+        st = SIGIL_ST_OK;
+    }
+    return st;
+}
+
+bool fw_serial_retired(sigil_fw *fw, const char *serial)
+{
+    size_t cap = RETIRED_MAX * FW_SERIAL_LEN, len = 0;
+    uint8_t *buf = malloc(cap);
+    bool found = false;
+    if (buf == NULL || retired_load(fw, buf, cap, &len) != SIGIL_ST_OK) {
+        free(buf);
+        return true; /* cannot tell: assume it was (a restore is refused, never wrongly allowed) */
+    }
+    for (size_t off = 0; off + FW_SERIAL_LEN <= len && !found; off += FW_SERIAL_LEN)
+        found = strlen(serial) == FW_SERIAL_LEN && memcmp(buf + off, serial, FW_SERIAL_LEN) == 0;
+    free(buf);
+    return found;
+}
+
+/* Frees a seal's slot: its keys and records are destroyed and its serial retired. */
+sigil_status fw_cmd_seal_destroy(sigil_fw *fw, fw_req *rq)
+{
+    uint32_t slot;
+    sigil_status st = fw_req_slot_only(fw, rq, &slot);
+    size_t cap = RETIRED_MAX * FW_SERIAL_LEN, len = 0;
+    uint8_t *buf = NULL;
+
+    if (st != SIGIL_ST_OK)
+        return st;
+    if (fw_slot_in_use(fw, slot))
+        return SIGIL_ST_SLOT_IN_USE;
+    buf = malloc(cap);
+    if (buf == NULL)
+        return SIGIL_ST_NO_MEMORY;
+    fw_token *t = &fw->tokens[slot];
+    pthread_mutex_lock(&t->lock);
+    if (!t->initialised) {
+        st = SIGIL_ST_TOKEN_NOT_INITIALIZED;
+        goto out;
+    }
+    st = retired_load(fw, buf, cap, &len);
+    if (st == SIGIL_ST_OK && len + FW_SERIAL_LEN > cap)
+        st = SIGIL_ST_OBJECT_LIMIT;
+    if (st != SIGIL_ST_OK)
+        goto out;
+    /* Retire the serial first: a crash after it leaves a seal that can still be destroyed,
+     * never a free slot whose seal a backup could bring back. */
+    memcpy(buf + len, t->serial, FW_SERIAL_LEN);
+    st = fw_sealed_write(fw, RETIRED_NAME, buf, len + FW_SERIAL_LEN);
+    if (st == SIGIL_ST_OK)
+        st = fw_keystore_wipe_slot_locked(fw, slot);
+    if (st == SIGIL_ST_OK) {
+        t->initialised = false;
+        sigil_wipe(&t->so, sizeof(t->so));
+        sigil_wipe(&t->user, sizeof(t->user));
+        fw_policy_default(&t->policy);
+        t->sig_count = t->sig_reserved = 0;
+        st = fw_token_save_locked(fw, slot); /* removes the record */
+    }
+out:
+    pthread_mutex_unlock(&t->lock);
+    free(buf);
     return st;
 }

@@ -127,16 +127,20 @@ sigil_status fw_cmd_init_token(sigil_fw *fw, fw_req *rq)
         st = open_init ? token_create_locked(fw, slot, label, so_pin, n, NULL, 0) : SIGIL_ST_NOT_AUTHORIZED;
         goto out;
     }
+    if (t->policy.state == SIGIL_SEAL_REVOKED) {
+        st = SIGIL_ST_SEAL_REVOKED; /* revoked is final: not even its SO brings it back */
+        goto out;
+    }
     st = fw_cred_check(fw, &t->so, so_pin, n, save_token, &slot, &t->lock);
     if (st != SIGIL_ST_OK)
         goto out;
-    /* Re-initialisation: every object goes, the user PIN with them. */
+    /* Re-initialisation: every object goes, the user PIN with them. The policy is the
+     * administrator's: the seal's SO does not reset it. */
     st = fw_keystore_wipe_slot_locked(fw, slot);
     if (st != SIGIL_ST_OK)
         goto out;
     sigil_wipe(&t->user, sizeof(t->user));
     snprintf(t->label, sizeof(t->label), "%s", label);
-    fw_policy_default(&t->policy);
     st = fw_token_save_locked(fw, slot);
 out:
     pthread_mutex_unlock(&t->lock);

@@ -31,6 +31,7 @@ static const fw_command fw_commands[] = {
     {.opcode = SIGIL_OP_POLICY_SET, .fn = fw_cmd_policy_set, .need = FW_NEED_ADMIN, .audit = true},
     {.opcode = SIGIL_OP_POLICY_GET, .fn = fw_cmd_policy_get, .need = FW_NEED_READY},
     {.opcode = SIGIL_OP_SEAL_STATE, .fn = fw_cmd_seal_state, .need = FW_NEED_ADMIN, .audit = true},
+    {.opcode = SIGIL_OP_SEAL_DESTROY, .fn = fw_cmd_seal_destroy, .need = FW_NEED_ADMIN, .audit = true},
     {.opcode = SIGIL_OP_SIGN, .fn = fw_cmd_sign, .need = FW_NEED_SEAL_USER, .crypto = true, .audit = true},
     {.opcode = SIGIL_OP_DEVICE_KEYS, .fn = fw_cmd_device_keys, .need = FW_NEED_CONTEXT},
     {.opcode = SIGIL_OP_AUDIT_READ, .fn = fw_cmd_audit_read, .need = FW_NEED_AUDITOR},

@@ -248,6 +248,8 @@ void fw_keystore_unlink_locked(fw_token *t, fw_object **pp);
 /* Takes a reference to the private key handle of slot; NULL if none. */
 fw_object *fw_keystore_get_private(sigil_fw *fw, uint32_t slot, uint32_t handle);
 void fw_object_put(fw_object *o);
+/* The private key whose public values equal those of public key pub_handle (referenced). */
+fw_object *fw_keystore_get_private_of_public(sigil_fw *fw, uint32_t slot, uint32_t pub_handle);
 /* Writes an object's sealed blob (der: the private key, empty for public keys). */
 FW_WUR sigil_status fw_keystore_save(sigil_fw *fw, uint32_t slot, const fw_object *o,
                                      const uint8_t *der, size_t der_len);
@@ -361,6 +363,9 @@ FW_WUR sigil_status fw_backup_restore(sigil_fw *fw, const uint8_t *blob, size_t 
 FW_WUR sigil_status fw_zeroize(sigil_fw *fw, uint16_t event);
 sigil_status fw_cmd_policy_get(sigil_fw *, fw_req *);
 sigil_status fw_cmd_seal_state(sigil_fw *, fw_req *);
+sigil_status fw_cmd_seal_destroy(sigil_fw *, fw_req *);
+/* True when a seal with this serial was destroyed on this appliance. */
+bool fw_serial_retired(sigil_fw *fw, const char *serial);
 sigil_status fw_cmd_set_object(sigil_fw *, fw_req *);
 sigil_status fw_cmd_random(sigil_fw *, fw_req *);
 

@@ -319,3 +319,27 @@ fw_object *fw_keystore_get_private(sigil_fw *fw, uint32_t slot, uint32_t handle)
     pthread_mutex_unlock(&t->lock);
     return found;
 }
+
+fw_object *fw_keystore_get_private_of_public(sigil_fw *fw, uint32_t slot, uint32_t pub_handle)
+{
+    fw_token *t = &fw->tokens[slot];
+    fw_object *pub = NULL, *found = NULL;
+
+    pthread_mutex_lock(&t->lock);
+    for (fw_object *o = t->objects; o != NULL && pub == NULL; o = o->next) {
+        if (o->rec.handle == pub_handle && o->rec.obj_class == SIGIL_CLASS_PUBLIC_KEY)
+            pub = o;
+    }
+    for (fw_object *o = t->objects; pub != NULL && o != NULL; o = o->next) {
+        if (o->rec.obj_class == SIGIL_CLASS_PRIVATE_KEY && o->rec.key_type == pub->rec.key_type &&
+            o->rec.pub_a_len == pub->rec.pub_a_len && o->rec.pub_b_len == pub->rec.pub_b_len &&
+            memcmp(o->rec.pub_a, pub->rec.pub_a, pub->rec.pub_a_len) == 0 &&
+            memcmp(o->rec.pub_b, pub->rec.pub_b, pub->rec.pub_b_len) == 0) {
+            atomic_fetch_add(&o->refs, 1);
+            found = o;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&t->lock);
+    return found;
+}

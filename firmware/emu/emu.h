@@ -12,6 +12,7 @@
 #define SIGIL_EMU_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,16 +62,25 @@ typedef struct emu_job {
 } emu_job;
 
 /* workers.c */
-typedef struct {
+typedef struct emu_pool emu_pool;
+
+typedef struct emu_worker {
+    emu_pool *pool;
+    pthread_t thread;
+    sem_t wake;                /* posted with a job handed over (or none: stop) */
+    emu_job *job;              /* the handed-over job (under the pool lock) */
+} emu_worker;
+
+struct emu_pool {
     pthread_mutex_t lock;
-    pthread_cond_t cond;
-    emu_job *head, *tail;
-    unsigned idle;             /* workers waiting for a job */
+    emu_job *head, *tail;      /* jobs no idle worker was there for */
+    emu_worker *workers;
+    emu_worker **idle;         /* stack of waiting workers, the most recent on top */
+    unsigned n_idle;
     bool stopping;
-    pthread_t *threads;
     unsigned n;
     sigil_fw *fw;
-} emu_pool;
+};
 
 int emu_pool_start(emu_pool *pool, sigil_fw *fw, unsigned workers);
 /* Queues the jobs head..tail (n of them, linked by next) in one go. */

@@ -309,9 +309,9 @@ aj 0 "seal show of a revoked seal" seal show --seal rsa-seal
 jc 'j["policy"]["state"] == "revoked"' "revoked"
 aj 0 "seal create doomed" seal create --label doomed
 aj 0 "seal destroy --confirm" seal destroy --seal doomed --confirm doomed
-jc 'j["state"] == "revoked" and j["key_destroyed"] is True and j["slot_freed"] is False' "destroyed: revoked, the slot stays"
-aj 0 "status after revoking" status
-jc 'j["seals_revoked"] == 2 and j["slots_used"] == 3' "two revoked seals, three slots used"
+jc 'j["state"] == "revoked" and j["key_destroyed"] is True and j["slot_freed"] is True' "destroyed: revoked, then the slot freed"
+aj 0 "status after destroying" status
+jc 'j["seals_revoked"] == 1 and j["slots_used"] == 2' "one revoked seal left, the destroyed seal's slot free"
 
 # ---- zeroize ------------------------------------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ static const struct {
     {SIGIL_OP_CRED_SET, R_ADMIN},         {SIGIL_OP_SEAL_CREATE, R_ADMIN},
     {SIGIL_OP_APPLIANCE_CONFIG, R_ADMIN}, {SIGIL_OP_BACKUP_EXPORT, R_ADMIN},
     {SIGIL_OP_BACKUP_RESTORE, R_ADMIN},   {SIGIL_OP_BACKUP_DOMAIN_JOIN, R_ADMIN},
-    {SIGIL_OP_SIGN_BATCH, R_USER},
+    {SIGIL_OP_SIGN_BATCH, R_USER},        {SIGIL_OP_SEAL_DESTROY, R_ADMIN},
     {SIGIL_OP_POLICY_SET, R_ADMIN},       {SIGIL_OP_SEAL_STATE, R_ADMIN},
     {SIGIL_OP_ZEROIZE, R_ADMIN},          {SIGIL_OP_AUDIT_READ, R_AUDITOR},
     {SIGIL_OP_AUDIT_CHECKPOINT, R_AUDITOR}, {SIGIL_OP_INIT_PIN, R_SO},
@@ -289,11 +289,20 @@ static void test_attestation_verifies(void **state)
     assert_non_null(strstr(text, "extractable: no\n"));
     snprintf(line, sizeof(line), "device-serial: %s\n", serial);
     assert_non_null(strstr(text, line));
-    free(text);
-    /* A public key has nothing to attest. */
+    /* The public key's handle names the same key (it is visible without the user's login). */
     w = body();
     sigil_wr_u32(w, 0);
     sigil_wr_u32(w, pub.handle);
+    assert_int_equal(tfw_call(t, SIGIL_OP_ATTEST, w, &r), SIGIL_ST_OK);
+    stmt = sigil_rd_bytes(&r, 8192, &n);
+    text = strndup((const char *)stmt, n);
+    snprintf(line, sizeof(line), "ec-point: %s\n", point_hex);
+    assert_non_null(strstr(text, line));
+    free(text);
+    /* A handle that is no key has nothing to attest. */
+    w = body();
+    sigil_wr_u32(w, 0);
+    sigil_wr_u32(w, 999999);
     assert_int_equal(tfw_call(t, SIGIL_OP_ATTEST, w, NULL), SIGIL_ST_OBJECT_INVALID);
 }
 
@@ -478,6 +487,63 @@ static void test_backup_restore_on_another_device(void **state)
     free(b);
 }
 
+static void test_seal_destroy_and_revoked_reinit(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record pub, priv;
+    sigil_rd r;
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_OK);
+    assert_int_equal(tfw_call(t, SIGIL_OP_BACKUP_DOMAIN_CREATE, NULL, NULL), SIGIL_ST_OK);
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_BACKUP_EXPORT, w, &r), SIGIL_ST_OK);
+    size_t n;
+    const uint8_t *blob = sigil_rd_bytes(&r, SIGIL_FRAME_MAX_BODY, &n);
+    uint8_t *backup = malloc(n);
+    memcpy(backup, blob, n);
+    size_t backup_len = n;
+    /* Revoked: its SO cannot bring it back with C_InitToken. */
+    w = body();
+    sigil_wr_u32(w, 0);
+    sigil_wr_u8(w, SIGIL_SEAL_REVOKED);
+    assert_int_equal(tfw_call(t, SIGIL_OP_SEAL_STATE, w, NULL), SIGIL_ST_OK);
+    w = body();
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_LOGOUT, w, NULL), SIGIL_ST_OK);
+    w = body();
+    sigil_wr_u32(w, 0);
+    wr_pin(w, SO_PIN);
+    sigil_wr_str(w, "revived");
+    assert_int_equal(tfw_call(t, SIGIL_OP_INIT_TOKEN, w, NULL), SIGIL_ST_SEAL_REVOKED);
+    /* Destroyed: the slot is free again, and the seal's backup is refused here for good. */
+    w = body();
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_SEAL_DESTROY, w, NULL), SIGIL_ST_OK);
+    w = body();
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_SEAL_DESTROY, w, NULL), SIGIL_ST_TOKEN_NOT_INITIALIZED);
+    restart(t);
+    w = body();
+    wr_pin(w, ADMIN_PIN);
+    assert_int_equal(tfw_call(t, SIGIL_OP_ADMIN_LOGIN, w, NULL), SIGIL_ST_OK);
+    static uint8_t req[SIGIL_FRAME_HDR_LEN + 65536];
+    sigil_wr bw;
+    sigil_wr_init(&bw, req + SIGIL_FRAME_HDR_LEN, sizeof(req) - SIGIL_FRAME_HDR_LEN);
+    sigil_wr_bytes(&bw, backup, backup_len);
+    sigil_frame_hdr h = {.body_len = (uint32_t)bw.len, .version = 1, .kind = SIGIL_KIND_REQUEST,
+                         .opcode = SIGIL_OP_BACKUP_RESTORE, .request_id = 9};
+    sigil_frame_hdr_encode(&h, req);
+    assert_int_equal(tfw_raw(t, req, SIGIL_FRAME_HDR_LEN + bw.len), SIGIL_ST_SEAL_REVOKED);
+    /* The free slot takes a new seal. */
+    w = body();
+    sigil_wr_str(w, "new-seal");
+    wr_pin(w, SO_PIN);
+    wr_pin(w, USER_PIN);
+    assert_int_equal(tfw_call(t, SIGIL_OP_SEAL_CREATE, w, &r), SIGIL_ST_OK);
+    assert_int_equal(sigil_rd_u32(&r), 0);
+    free(backup);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +553,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_zeroize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper_signal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup_restore_on_another_device, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seal_destroy_and_revoked_reinit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

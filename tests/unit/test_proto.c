@@ -983,7 +983,7 @@ static void test_opcode_names(void **state)
     assert_int_equal(SIGIL_OP_HELLO, 0x0001);
     assert_int_equal(SIGIL_OP_SIGN, 0x0030);
     assert_int_equal(SIGIL_OP_RANDOM, 0x0040);
-    static const uint16_t unknown[] = {0x0000, 0x0009, 0x000F, 0x0018, 0x0028, 0x0032, 0x0041,
+    static const uint16_t unknown[] = {0x0000, 0x0009, 0x000F, 0x0018, 0x0029, 0x0032, 0x0041,
                                        0x8001, 0xFFFF};
     for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
         assert_string_equal(sigil_opcode_name(unknown[i]), "UNKNOWN");

@@ -451,6 +451,21 @@ static admin_exit set_state(admin_ctx *ctx, int argc, char **argv, uint8_t want,
     e = admin_query_policy(ctx, seal.slot, &after);
     if (e != ADMIN_EXIT_OK)
         return e;
+    bool freed = false;
+    if (destroy) {
+        /* Revoked first (its keys are gone whatever follows), then the slot is freed. */
+        if (already) { /* no state change above, so no administrator login yet */
+            e = admin_login_admin(ctx);
+            if (e != ADMIN_EXIT_OK)
+                return e;
+        }
+        sigil_wr_init(&w, body, sizeof body);
+        sigil_wr_u32(&w, seal.slot);
+        e = admin_call(ctx, SIGIL_OP_SEAL_DESTROY, &w, ctx->cmd->name);
+        if (e != ADMIN_EXIT_OK)
+            return e;
+        freed = true;
+    }
     if (ctx->json) {
         admin_json j;
         admin_json_head(&j, ctx);
@@ -462,7 +477,7 @@ static admin_exit set_state(admin_ctx *ctx, int argc, char **argv, uint8_t want,
         admin_json_bool(&j, "changed", !already);
         if (destroy) {
             admin_json_bool(&j, "key_destroyed", after.state == SIGIL_SEAL_REVOKED);
-            admin_json_bool(&j, "slot_freed", false);
+            admin_json_bool(&j, "slot_freed", freed);
         }
         admin_json_end(&j);
     } else {
@@ -478,9 +493,9 @@ static admin_exit set_state(admin_ctx *ctx, int argc, char **argv, uint8_t want,
             printf("It refuses to sign until: sigil-admin seal resume --slot %u\n", seal.slot);
         if (want == SIGIL_SEAL_REVOKED)
             printf("Its private keys are destroyed; it can never sign again, be given a key, or be restored here.\n");
-        if (destroy)
-            printf("The slot stays occupied by the revoked seal: the firmware has no command that frees a slot\n"
-                   "(see specs/admin-cli.md, 'seal destroy').\n");
+        if (freed)
+            printf("Slot %u is free again; the seal's serial is retired, so no backup of it can be restored here.\n",
+                   seal.slot);
     }
     return ADMIN_EXIT_OK;
 }
