@@ -18,6 +18,7 @@
 
 #define AUDIT_LOG "audit.log"
 #define AUDIT_READ_CHUNK (64u * 1024u)
+#define AUDIT_HEAD "audit-head" /* the last durable checkpoint: u64 seq | hash[32] */
 
 static sigil_status chain(fw_audit *a, const uint8_t *enc, size_t len, uint8_t out[32])
 {
@@ -47,7 +48,10 @@ static sigil_status queue_checkpoint_locked(sigil_fw *fw, uint64_t *seq)
     sigil_status st = fw_devkey_sign(fw->audit_key, msg, sizeof(msg), r.data);
     if (st != SIGIL_ST_OK)
         return st;
-    return queue_locked(fw, &r, seq);
+    st = queue_locked(fw, &r, seq);
+    if (st == SIGIL_ST_OK)
+        a->checkpoint_seq = *seq + 1; /* remembered once durable: see wait_durable_locked */
+    return st;
 }
 
 /* Queues one record (lock held), and a checkpoint after every
@@ -120,6 +124,16 @@ static sigil_status wait_durable_locked(sigil_fw *fw, uint64_t seq)
         if (rc == SIGIL_STORE_OK) {
             a->durable_seq = upto;
             a->log_size += len;
+            if (a->checkpoint_seq != 0 && a->checkpoint_seq <= upto) {
+                /* A checkpoint is durable: remember how long the trail is at least, so that a
+                 * trail cut at a record boundary, or deleted, is noticed at the next start. */
+                uint8_t head[8];
+                for (int i = 0; i < 8; i++)
+                    head[i] = (uint8_t)(a->checkpoint_seq >> (56 - 8 * i));
+                a->checkpoint_seq = 0;
+                if (fw_sealed_write(fw, AUDIT_HEAD, head, sizeof(head)) != SIGIL_ST_OK)
+                    a->failed = true;
+            }
         } else {
             a->failed = true;
         }
@@ -247,9 +261,17 @@ sigil_status fw_audit_open(sigil_fw *fw, char *why, size_t why_len)
         uint8_t hash[SIGIL_AUDIT_HASH_LEN];
         size_t n = sigil_audit_decode(buf, have, &r);
         if (n == 0 || have < n + SIGIL_AUDIT_HASH_LEN) {
-            if (!eof)
+            if (!eof && have < SIGIL_AUDIT_RECORD_MAX)
                 continue; /* read more */
-            break;        /* torn tail */
+            if (have < SIGIL_AUDIT_RECORD_MAX)
+                break; /* less than one record left at the end: a torn tail */
+            /* A whole record's worth of bytes that is no record: damaged, not torn. */
+            snprintf(why, why_len,
+                     "audit trail damaged at record %llu (offset %llu): a record that does not parse; export "
+                     "it with 'sigil-admin audit export' and investigate",
+                     (unsigned long long)a->next_seq, (unsigned long long)consumed);
+            st = SIGIL_ST_INTEGRITY_FAILURE;
+            goto out;
         }
         st = chain(a, buf, n, hash);
         if (st != SIGIL_ST_OK)
@@ -271,6 +293,28 @@ sigil_status fw_audit_open(sigil_fw *fw, char *why, size_t why_len)
     }
     a->durable_seq = a->next_seq;
     a->log_size = consumed;
+    {
+        uint8_t head[8];
+        size_t hl = 0;
+        sigil_status hst = fw_sealed_read(fw, AUDIT_HEAD, head, sizeof(head), &hl);
+        if (hst == SIGIL_ST_OK && hl == sizeof(head)) {
+            uint64_t at_least = 0;
+            for (int i = 0; i < 8; i++)
+                at_least = at_least << 8 | head[i];
+            if (a->next_seq < at_least) {
+                snprintf(why, why_len,
+                         "audit trail cut: it holds %llu records but held at least %llu (deleted or truncated "
+                         "records); investigate with 'sigil-admin audit verify' on an earlier export",
+                         (unsigned long long)a->next_seq, (unsigned long long)at_least);
+                st = SIGIL_ST_INTEGRITY_FAILURE;
+                goto out;
+            }
+        } else if (hst != SIGIL_ST_OBJECT_INVALID) {
+            snprintf(why, why_len, "the audit trail's head record is unreadable or edited");
+            st = hst == SIGIL_ST_OK ? SIGIL_ST_INTEGRITY_FAILURE : hst;
+            goto out;
+        }
+    }
     if (have > 0) {
         /* Set the torn bytes aside, cut the log, and say so in the trail itself. */
         char name[SIGIL_STORAGE_NAME_MAX];

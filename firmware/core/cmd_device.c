@@ -182,7 +182,9 @@ sigil_status fw_zeroize(sigil_fw *fw, uint16_t event)
             st = SIGIL_ST_STORAGE_FAILURE;
         pthread_mutex_unlock(&t->lock);
     }
-    if (fw->plat->ops->store_remove(fw->plat, "device-keys") != SIGIL_STORE_OK ||
+    /* The trail stays; what vouched for its length was sealed under the old root secret. */
+    if (fw->plat->ops->store_remove(fw->plat, "audit-head") != SIGIL_STORE_OK ||
+        fw->plat->ops->store_remove(fw->plat, "device-keys") != SIGIL_STORE_OK ||
         fw->plat->ops->store_remove(fw->plat, "appliance") != SIGIL_STORE_OK ||
         fw->plat->ops->root_secret_destroy(fw->plat) != 0)
         st = SIGIL_ST_STORAGE_FAILURE;

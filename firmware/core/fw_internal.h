@@ -157,6 +157,7 @@ typedef struct {
     bool flushing;
     bool failed;                        /* sticky: fail closed */
     uint32_t torn_tails;                /* torn tails set aside at this start */
+    uint64_t checkpoint_seq;            /* a queued checkpoint's seq + 1, until it is durable */
 } fw_audit;
 
 FW_WUR sigil_status fw_audit_open(sigil_fw *fw, char *why, size_t why_len);

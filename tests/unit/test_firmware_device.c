@@ -544,6 +544,54 @@ static void test_seal_destroy_and_revoked_reinit(void **state)
     free(backup);
 }
 
+static void test_audit_cut_at_record_boundary_refused(void **state)
+{
+    tfw *t = *state;
+    set_auditor_pin(t);
+    sigil_fw_conn *aud = conn_as(t, R_AUDITOR, 7), *main_conn = t->conn;
+    t->conn = aud;
+    assert_int_equal(tfw_call(t, SIGIL_OP_AUDIT_CHECKPOINT, NULL, NULL), SIGIL_ST_OK);
+    t->conn = main_conn;
+    sigil_fw_conn_free(aud);
+    /* Cut the trail after its first record: whole records, no torn tail. */
+    size_t len;
+    const uint8_t *log = fake_platform_blob(t->plat, "audit.log", &len);
+    sigil_audit_rec r;
+    size_t first = sigil_audit_decode(log, len, &r) + SIGIL_AUDIT_HASH_LEN;
+    uint8_t *copy = malloc(first);
+    memcpy(copy, log, first);
+    fake_platform_set_blob(t->plat, "audit.log", copy, first);
+    free(copy);
+    tfw_close(t);
+    sigil_fw_config cfg;
+    sigil_fw_config_default(&cfg);
+    char err[300] = "";
+    assert_int_equal(sigil_fw_open(t->plat, &cfg, &t->fw, err, sizeof(err)), SIGIL_ST_INTEGRITY_FAILURE);
+    assert_non_null(strstr(err, "audit trail cut"));
+    fake_platform_free(t->plat);
+    t->plat = fake_platform_new(8);
+    tfw_open(t);
+}
+
+static void test_zeroize_after_checkpoint_restarts_fresh(void **state)
+{
+    tfw *t = *state;
+    char serial[20];
+    uint8_t a[65], b[65];
+    set_auditor_pin(t);
+    sigil_fw_conn *aud = conn_as(t, R_AUDITOR, 6), *main_conn = t->conn;
+    t->conn = aud;
+    assert_int_equal(tfw_call(t, SIGIL_OP_AUDIT_CHECKPOINT, NULL, NULL), SIGIL_ST_OK);
+    t->conn = main_conn;
+    sigil_fw_conn_free(aud);
+    device_keys(t, serial, a, b);
+    sigil_wr *w = body();
+    sigil_wr_str(w, serial);
+    assert_int_equal(tfw_call(t, SIGIL_OP_ZEROIZE, w, NULL), SIGIL_ST_OK);
+    restart(t); /* a new device: starts although the old trail's head is gone */
+    assert_int_equal(tfw_call(t, SIGIL_OP_INFO, NULL, NULL), SIGIL_ST_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -554,6 +602,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tamper_signal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup_restore_on_another_device, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_destroy_and_revoked_reinit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_cut_at_record_boundary_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zeroize_after_checkpoint_restarts_fresh, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
