@@ -37,6 +37,10 @@ sigil_status fw_appctx_join(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t tok
         c->next = fw->contexts;
         fw->contexts = c;
     }
+    if (c->conns >= SIGIL_FW_MAX_CONNS_PER_APP) {
+        st = SIGIL_ST_BUSY; /* one application cannot take every connection */
+        goto out;
+    }
     c->conns++;
     conn->ctx = c;
 out:
@@ -159,6 +163,14 @@ sigil_fw_conn *sigil_fw_conn_new(sigil_fw *fw)
     if (conn != NULL)
         conn->fw = fw;
     return conn;
+}
+
+bool sigil_fw_conn_joined(const sigil_fw_conn *conn)
+{
+    pthread_mutex_lock(&conn->fw->lock);
+    bool joined = conn->ctx != NULL;
+    pthread_mutex_unlock(&conn->fw->lock);
+    return joined;
 }
 
 void sigil_fw_conn_free(sigil_fw_conn *conn)

@@ -167,6 +167,8 @@ size_t sigil_fw_handle(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t *req, si
         if (ast != SIGIL_ST_OK && st == SIGIL_ST_OK)
             st = ast; /* a result whose record is not durable is not released */
     }
+    if (h.opcode == SIGIL_OP_HELLO && st != SIGIL_ST_OK)
+        *close_conn = true; /* a connection that cannot join an application serves nothing */
     body_len = st == SIGIL_ST_OK ? out.len : 0;
     if (st != SIGIL_ST_OK)
         sigil_wipe(resp + SIGIL_FRAME_HDR_LEN, out.len);

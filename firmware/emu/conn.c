@@ -4,6 +4,7 @@
  * Responses leave through the connection's out buffer (emu_conn_respond), several per write
  * when several are ready. */
 #include <errno.h>
+#include <time.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,13 @@ static ssize_t conn_read(emu_conn *c, uint8_t *buf, size_t len)
     return c->tls != NULL ? emu_tls_read(c->tls, buf, len) : read(c->fd, buf, len);
 }
 
+static uint64_t emu_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 /* 1 when bytes can be read, 0 after timeout_ms without any, -1 on error. */
 static int conn_wait_readable(emu_conn *c, int timeout_ms)
 {
@@ -58,6 +66,17 @@ static int conn_wait_readable(emu_conn *c, int timeout_ms)
     }
 }
 
+/* Gives back n in-flight places (answers written or dropped): the reader may read on. */
+static void release_places(emu_conn *c, unsigned n)
+{
+    if (n == 0)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->in_flight -= n;
+    pthread_cond_signal(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
 /* wlock held, c->flushing set by the caller. Writes until nothing is pending, dropping the
  * lock around each write; then shuts the socket if a framing error asked for it. */
 static void flush_locked(emu_conn *c)
@@ -65,11 +84,12 @@ static void flush_locked(emu_conn *c)
     while (c->out_len > 0 && !c->write_failed) {
         uint8_t *buf = c->out;
         size_t len = c->out_len, cap = c->out_cap;
-        unsigned n = c->n_out;
+        unsigned n = c->n_out, n_jobs = c->n_out_jobs;
         c->out = c->spare;
         c->out_cap = c->spare_cap;
         c->out_len = 0;
         c->n_out = 0;
+        c->n_out_jobs = 0;
         c->spare = NULL;
         c->spare_cap = 0;
         pthread_mutex_unlock(&c->wlock);
@@ -78,6 +98,7 @@ static void flush_locked(emu_conn *c)
         sigil_wipe(buf, len); /* responses are scratch, cleared after use */
         atomic_fetch_add_explicit(&g_writes, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&g_responses, n, memory_order_relaxed);
+        release_places(c, n_jobs);
         if (cap > 4 * EMU_FLUSH_BYTES) { /* a large response passed: give the room back */
             free(buf);
             buf = NULL;
@@ -96,6 +117,8 @@ static void flush_locked(emu_conn *c)
         sigil_wipe(c->out, c->out_len);
         c->out_len = 0;
         c->n_out = 0;
+        release_places(c, c->n_out_jobs);
+        c->n_out_jobs = 0;
     }
     if (c->close_after)
         shutdown(c->fd, SHUT_RDWR);
@@ -125,13 +148,27 @@ static int append_locked(emu_conn *c, const uint8_t *frame, size_t len)
     return 0;
 }
 
-void emu_conn_respond(emu_conn *c, const uint8_t *frame, size_t len, bool close_after)
+void emu_conn_respond(emu_conn *c, const uint8_t *frame, size_t len, bool close_after, bool job)
 {
     pthread_mutex_lock(&c->wlock);
-    if (len > 0 && !c->write_failed && append_locked(c, frame, len) != 0) {
+    unsigned before = c->n_out;
+    if (len > 0 && !c->write_failed && c->out_len + len > EMU_MAX_OUT_BYTES) {
+        /* A client that sends requests and reads no answers is dropped: its answers are
+         * not kept without bound. */
+        fprintf(stderr, "sigil-emu: connection dropped: %u MiB of answers not read\n",
+                (unsigned)(EMU_MAX_OUT_BYTES >> 20));
+        c->write_failed = true;
+        shutdown(c->fd, SHUT_RDWR);
+    } else if (len > 0 && !c->write_failed && append_locked(c, frame, len) != 0) {
         c->write_failed = true; /* cannot answer: the client must not wait forever */
         shutdown(c->fd, SHUT_RDWR);
     }
+    /* A job's answer keeps its in-flight place until it is written, so that answers a
+     * client does not read stay bounded by EMU_MAX_IN_FLIGHT (back-pressure on the reader). */
+    if (job && c->n_out > before)
+        c->n_out_jobs++;
+    else if (job)
+        release_places(c, 1); /* nothing to write for it */
     if (close_after)
         c->close_after = true;
     /* Hold the response back only while another request of this connection is queued: the
@@ -168,7 +205,7 @@ static void reject(emu_conn *c, const sigil_frame_hdr *h, sigil_status st)
 {
     uint8_t out[SIGIL_FRAME_HDR_LEN];
     size_t n = sigil_fw_error_frame(h->opcode, h->request_id, st, out, sizeof(out));
-    emu_conn_respond(c, out, n, true);
+    emu_conn_respond(c, out, n, true, false);
 }
 
 /* Removes c from the server's list (srv->lock held). */
@@ -283,7 +320,17 @@ static void *reader_main(void *arg)
             stop = true;
         }
     }
+    uint64_t start_ms = emu_now_ms();
     while (!stop) {
+        /* A connection must complete its handshake (HELLO) soon after it opens. */
+        if (!sigil_fw_conn_joined(c->fwc)) {
+            uint64_t waited = emu_now_ms() - start_ms;
+            if (waited >= EMU_HELLO_MS ||
+                (have == 0 && conn_wait_readable(c, (int)(EMU_HELLO_MS - waited)) == 0)) {
+                fprintf(stderr, "sigil-emu: connection dropped: no handshake within %d s\n", EMU_HELLO_MS / 1000);
+                break;
+            }
+        }
         /* Half a frame that stops coming holds a connection for nobody: it is dropped. */
         if (have > 0 && conn_wait_readable(c, EMU_STALL_MS) == 0) {
             fprintf(stderr, "sigil-emu: connection dropped: half a frame stalled for %d s\n", EMU_STALL_MS / 1000);
@@ -348,6 +395,20 @@ int emu_conn_start(emu_server *srv, int fd)
 
     pthread_mutex_lock(&srv->lock);
     bool full = srv->n_conns >= EMU_MAX_CONNECTIONS;
+    if (full) {
+        /* Make room by dropping the oldest connection that never completed its handshake:
+         * connections that only occupy a place must not lock applications out. */
+        emu_conn *victim = NULL;
+        for (emu_conn *o = srv->conns; o != NULL; o = o->next) {
+            if (!o->evicted && !sigil_fw_conn_joined(o->fwc))
+                victim = o; /* the list is newest first: the last one found is the oldest */
+        }
+        if (victim != NULL && srv->n_conns < EMU_MAX_CONNECTIONS + EMU_MAX_EVICTING) {
+            victim->evicted = true;
+            shutdown(victim->fd, SHUT_RDWR);
+            full = false;
+        }
+    }
     pthread_mutex_unlock(&srv->lock);
     if (full) {
         uint8_t out[SIGIL_FRAME_HDR_LEN];

@@ -26,6 +26,9 @@
 #define EMU_READ_CHUNK (64u * 1024u) /* one read of up to this */
 #define EMU_FLUSH_BATCH 16u          /* responses held back at most for one write */
 #define EMU_FLUSH_BYTES (64u * 1024u)
+#define EMU_MAX_OUT_BYTES (4u * 1024u * 1024u) /* answers waiting for a client that reads none */
+#define EMU_HELLO_MS 10000 /* a connection without a completed handshake this long is dropped */
+#define EMU_MAX_EVICTING 16u /* connections being dropped to make room, on top of the maximum */
 #define EMU_STALL_MS 10000 /* a connection holding half a frame this long without progress is dropped */
 #define EMU_TLS_HANDSHAKE_MS 10000 /* a client that does not complete it in time is dropped */
 #define EMU_SEND_TIMEOUT_S 5         /* a client that reads nothing this long loses the connection */
@@ -43,14 +46,17 @@ typedef struct emu_conn {
     uint8_t *spare;            /* the writer's buffer between writes */
     size_t spare_cap;
     unsigned n_out;            /* responses in out */
+    unsigned n_out_jobs;       /* of them, answers to jobs: each holds its in-flight place
+                                  until written, so unread answers stay bounded */
     bool flushing;             /* a thread is writing (with wlock dropped) */
     bool close_after;          /* shut the socket once out is written (framing error) */
     bool write_failed;
     pthread_mutex_t lock;      /* in_flight */
     pthread_cond_t cond;
-    unsigned in_flight;
+    unsigned in_flight;        /* requests queued, running, or answered but not yet written */
     atomic_uint queued;        /* submitted, not yet taken by a worker */
     atomic_uint refs;          /* reader + queued jobs */
+    bool evicted;              /* shut to make room (srv->lock) */
     struct emu_conn *prev, *next;
 } emu_conn;
 
@@ -105,8 +111,9 @@ int emu_conn_start(emu_server *srv, int fd);
 void emu_conn_put(emu_conn *c);
 /* Queues a response frame (len may be 0: nothing to add) and writes what is pending unless
  * the connection has more requests queued (see above). close_after: the connection is shut
- * once everything up to this frame has been written. */
-void emu_conn_respond(emu_conn *c, const uint8_t *frame, size_t len, bool close_after);
+ * once everything up to this frame has been written. job: the frame answers a job, whose
+ * in-flight place is given back once the frame is written (or dropped). */
+void emu_conn_respond(emu_conn *c, const uint8_t *frame, size_t len, bool close_after, bool job);
 /* With $SIGIL_EMU_STATS set: one line on stderr with requests, reads, responses, writes. */
 void emu_stats_print(void);
 /* Stops every reader (shutting their sockets for reading) and waits for them. */

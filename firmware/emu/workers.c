@@ -22,13 +22,9 @@ static void run_job(emu_pool *pool, emu_job *job, uint8_t *resp)
     /* Requests carry PINs; both buffers are scratch, cleared after every command. */
     sigil_wipe(job->frame, job->len);
     free(job);
-    emu_conn_respond(c, resp, n, close_conn);
+    /* The in-flight place is given back once the answer is written (emu_conn_respond). */
+    emu_conn_respond(c, resp, n, close_conn, true);
     sigil_wipe(resp, n);
-
-    pthread_mutex_lock(&c->lock);
-    c->in_flight--;
-    pthread_cond_signal(&c->cond);
-    pthread_mutex_unlock(&c->lock);
     emu_conn_put(c);
 }
 

@@ -44,6 +44,11 @@ void sigil_fw_close(sigil_fw *fw);
  * joined (logging the context out when it was the last connection). */
 sigil_fw_conn *sigil_fw_conn_new(sigil_fw *fw);
 void sigil_fw_conn_free(sigil_fw_conn *conn);
+/* True once the connection's HELLO has joined it to an application context. */
+bool sigil_fw_conn_joined(const sigil_fw_conn *conn);
+
+/* Connections one application context may hold; HELLO answers BUSY past it. */
+#define SIGIL_FW_MAX_CONNS_PER_APP 32u
 
 /* Stored objects refused at start-up because they failed their integrity check
  * (edited, truncated or swapped blobs). They stay on disk, unused. */
