@@ -148,10 +148,15 @@ sigil_status fw_cmd_generate_keypair(sigil_fw *fw, fw_req *rq)
     } else if (t->policy.state == SIGIL_SEAL_REVOKED) {
         st = SIGIL_ST_SEAL_REVOKED; /* a revoked seal never gets a key again */
     } else {
-        /* Both halves durable before the key pair is visible or acknowledged. */
-        st = fw_keystore_save(fw, slot, privo, der, der_len);
+        /* Both halves durable before the key pair is visible or acknowledged; an intent
+         * record around the two writes lets a restart roll back a pair a crash cut in half. */
+        st = fw_keystore_intent_begin(fw, slot, first);
+        if (st == SIGIL_ST_OK)
+            st = fw_keystore_save(fw, slot, privo, der, der_len);
         if (st == SIGIL_ST_OK)
             st = fw_keystore_save(fw, slot, pubo, NULL, 0);
+        if (st == SIGIL_ST_OK)
+            st = fw_keystore_intent_end(fw, slot, first);
     }
     if (st == SIGIL_ST_OK) {
         fw_keystore_link_locked(t, privo);
@@ -165,6 +170,8 @@ sigil_status fw_cmd_generate_keypair(sigil_fw *fw, fw_req *rq)
         /* Nothing half-made stays behind (a torn write included). */
         remove_blob(fw, slot, first + 1);
         remove_blob(fw, slot, first);
+        if (fw_keystore_intent_end(fw, slot, first) != SIGIL_ST_OK)
+            st = SIGIL_ST_STORAGE_FAILURE; /* the next start rolls it back */
     }
     pthread_mutex_unlock(&t->lock);
 out:

@@ -17,20 +17,37 @@ void sigil_fw_config_default(sigil_fw_config *cfg)
     cfg->kdf_iterations = FW_DEFAULT_KDF_ITERATIONS;
 }
 
+/* The crypto library is process-wide and started once, but it reseeds its DRBG for as
+ * long as the process runs: its entropy comes from the platform of the device open now
+ * (the latest one opened), never from a platform that has been closed. */
+static pthread_mutex_t entropy_lock = PTHREAD_MUTEX_INITIALIZER;
+static const sigil_platform *entropy_platform;
+
 static int platform_entropy(void *ctx, uint8_t *out, size_t len)
 {
-    const sigil_platform *p = ctx;
-    return p->ops->entropy(p, out, len);
+    (void)ctx;
+    int rc = -1;
+    pthread_mutex_lock(&entropy_lock);
+    if (entropy_platform != NULL)
+        rc = entropy_platform->ops->entropy(entropy_platform, out, len);
+    pthread_mutex_unlock(&entropy_lock);
+    return rc;
 }
 
-/* The crypto library is process-wide: started once, by the first device. */
+static void entropy_source_set(const sigil_platform *plat, const sigil_platform *only_if)
+{
+    pthread_mutex_lock(&entropy_lock);
+    if (only_if == NULL || entropy_platform == only_if)
+        entropy_platform = plat;
+    pthread_mutex_unlock(&entropy_lock);
+}
+
 static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
-static const sigil_platform *crypto_platform;
 static sigil_status crypto_init_status = SIGIL_ST_GENERAL_ERROR;
 
 static void crypto_start(void)
 {
-    crypto_init_status = sigil_crypto_init(platform_entropy, (void *)crypto_platform);
+    crypto_init_status = sigil_crypto_init(platform_entropy, NULL);
 }
 
 uint32_t sigil_fw_refused_blobs(const sigil_fw *fw)
@@ -61,7 +78,7 @@ sigil_status sigil_fw_open(const sigil_platform *plat, const sigil_fw_config *cf
     if (pthread_mutex_init(&fw->lock, NULL) != 0 || pthread_mutex_init(&fw->appl_lock, NULL) != 0)
         goto out;
 
-    crypto_platform = plat;
+    entropy_source_set(plat, NULL);
     pthread_once(&crypto_once, crypto_start);
     st = crypto_init_status;
     if (st != SIGIL_ST_OK) {
@@ -128,6 +145,7 @@ void sigil_fw_close(sigil_fw *fw)
 {
     if (fw == NULL)
         return;
+    entropy_source_set(NULL, fw->plat);
     fw_tokens_free(fw);
     fw_devkeys_free(fw);
     if (fw->audit_opened)

@@ -237,6 +237,10 @@ void fw_policy_apply_flags_locked(fw_token *t);
 /* Reads the key material (empty for objects without) back from an object's blob. */
 FW_WUR sigil_status fw_keystore_read_der(sigil_fw *fw, uint32_t slot, uint32_t handle, uint8_t *der,
                                          size_t cap, size_t *der_len);
+/* An intent record around writing a key pair (handles first, first+1): a start that
+ * finds one removes both halves. */
+FW_WUR sigil_status fw_keystore_intent_begin(sigil_fw *fw, uint32_t slot, uint32_t first);
+FW_WUR sigil_status fw_keystore_intent_end(sigil_fw *fw, uint32_t slot, uint32_t first);
 /* Removes object blobs left in a free slot (an interrupted restore). */
 FW_WUR sigil_status fw_keystore_remove_orphans(sigil_fw *fw, uint32_t slot);
 /* Rewrites an object's blob with a changed record, keeping its key material. */

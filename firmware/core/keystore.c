@@ -135,6 +135,54 @@ static void collect_name(void *ctx, const char *name)
     snprintf(l->names[l->n++], SIGIL_STORAGE_NAME_MAX, "%s", name);
 }
 
+static void intent_name(char *out, size_t cap, uint32_t slot, uint32_t first)
+{
+    snprintf(out, cap, "pending-%04u-%08x", (unsigned)slot, (unsigned)first);
+}
+
+sigil_status fw_keystore_intent_begin(sigil_fw *fw, uint32_t slot, uint32_t first)
+{
+    char name[SIGIL_STORAGE_NAME_MAX];
+    uint8_t mark = 1;
+    intent_name(name, sizeof(name), slot, first);
+    return fw->plat->ops->store_write(fw->plat, name, &mark, 1) == SIGIL_STORE_OK ? SIGIL_ST_OK
+                                                                                 : SIGIL_ST_STORAGE_FAILURE;
+}
+
+sigil_status fw_keystore_intent_end(sigil_fw *fw, uint32_t slot, uint32_t first)
+{
+    char name[SIGIL_STORAGE_NAME_MAX];
+    intent_name(name, sizeof(name), slot, first);
+    return fw->plat->ops->store_remove(fw->plat, name) == SIGIL_STORE_OK ? SIGIL_ST_OK : SIGIL_ST_STORAGE_FAILURE;
+}
+
+/* A key pair whose creation a crash interrupted (its intent record is still there) is
+ * removed whole: it was never acknowledged. */
+static sigil_status roll_back_intents(sigil_fw *fw, uint32_t slot)
+{
+    char prefix[32], obj[SIGIL_STORAGE_NAME_MAX];
+    name_list l = {0};
+    sigil_status st = SIGIL_ST_OK;
+
+    snprintf(prefix, sizeof(prefix), "pending-%04u-", (unsigned)slot);
+    if (fw->plat->ops->store_list(fw->plat, prefix, collect_name, &l) != SIGIL_STORE_OK || l.oom) {
+        free(l.names);
+        return SIGIL_ST_STORAGE_FAILURE;
+    }
+    for (size_t i = 0; i < l.n && st == SIGIL_ST_OK; i++) {
+        unsigned long first = strtoul(l.names[i] + strlen(prefix), NULL, 16);
+        for (unsigned long h = first; h <= first + 1; h++) {
+            fw_object_name(obj, sizeof(obj), slot, (uint32_t)h);
+            if (fw->plat->ops->store_remove(fw->plat, obj) != SIGIL_STORE_OK)
+                st = SIGIL_ST_STORAGE_FAILURE;
+        }
+        if (st == SIGIL_ST_OK && fw->plat->ops->store_remove(fw->plat, l.names[i]) != SIGIL_STORE_OK)
+            st = SIGIL_ST_STORAGE_FAILURE;
+    }
+    free(l.names);
+    return st;
+}
+
 sigil_status fw_keystore_load_slot(sigil_fw *fw, uint32_t slot)
 {
     fw_token *t = &fw->tokens[slot];
@@ -142,6 +190,9 @@ sigil_status fw_keystore_load_slot(sigil_fw *fw, uint32_t slot)
     name_list l = {0};
     sigil_status st = SIGIL_ST_OK;
 
+    st = roll_back_intents(fw, slot);
+    if (st != SIGIL_ST_OK)
+        goto out;
     snprintf(prefix, sizeof(prefix), "obj-%04u-", (unsigned)slot);
     if (fw->plat->ops->store_list(fw->plat, prefix, collect_name, &l) != SIGIL_STORE_OK) {
         st = SIGIL_ST_STORAGE_FAILURE;

@@ -242,7 +242,7 @@ int bench_run(const bench_opts *o, bench_target *t, bench_result *r, char *err, 
         n_samples += ws[i].n_samples;
         r->errors += ws[i].errors;
         if (ws[i].errors > 0 && r->first_error[0] == '\0')
-            snprintf(r->first_error, sizeof(r->first_error), "thread %u: %s", i, ws[i].err);
+            snprintf(r->first_error, sizeof(r->first_error), "thread %u: %.400s", i, ws[i].err);
     }
     r->lat_ns = malloc((n_lat ? n_lat : 1) * sizeof(*r->lat_ns));
     r->samples = malloc((n_samples ? n_samples : 1) * sizeof(*r->samples));
