@@ -124,11 +124,8 @@ sigil_status fw_cred_check(sigil_fw *fw, fw_cred *c, const uint8_t *pin, size_t 
         st = c->tries_left == 0 ? SIGIL_ST_PIN_LOCKED : SIGIL_ST_PIN_INCORRECT;
         goto out;
     }
-    if (c->tries_left == 0) {
-        /* Other wrong tries locked it while this one was being checked. */
-        st = SIGIL_ST_PIN_LOCKED;
-        goto out;
-    }
+    /* A right PIN restores the counter, also when other attempts checked meanwhile spent
+     * it (a wrong one among them was spent before it was checked, as always). */
     c->tries_left = c->max_tries;
     c->failed_since_success = false;
     /* If this write fails the counter stays spent: the safe direction. */
