@@ -277,9 +277,11 @@ static sigil_status check_response(const uint8_t *req, size_t req_len, const uin
     } else {
         FUZZ_CHECK(h.status == SIGIL_ST_BAD_FRAME && close_conn);
     }
+    /* The connection closes on a framing error, and after a HELLO that failed (a connection
+     * that cannot join an application serves nothing). */
     if (close_conn)
         FUZZ_CHECK(h.status == SIGIL_ST_BAD_FRAME || h.status == SIGIL_ST_BAD_VERSION ||
-                   h.status == SIGIL_ST_FRAME_TOO_LARGE);
+                   h.status == SIGIL_ST_FRAME_TOO_LARGE || (h.opcode == SIGIL_OP_HELLO && h.status != SIGIL_ST_OK));
     if (h.status != SIGIL_ST_OK) {
         FUZZ_CHECK(h.body_len == 0);
         return (sigil_status)h.status;
