@@ -289,6 +289,7 @@ static void test_attestation_verifies(void **state)
     assert_non_null(strstr(text, "extractable: no\n"));
     snprintf(line, sizeof(line), "device-serial: %s\n", serial);
     assert_non_null(strstr(text, line));
+    free(text);
     /* The public key's handle names the same key (it is visible without the user's login). */
     w = body();
     sigil_wr_u32(w, 0);
