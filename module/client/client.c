@@ -6,7 +6,9 @@
  *     table and append their frame to the out buffer, all under the connection's mutex;
  *   - the first caller that finds no flush in progress becomes the flusher: it swaps the out
  *     buffer for the spare one and writes it with the mutex dropped, again and again until
- *     nothing is pending (leader/follower), so concurrent callers share writes;
+ *     nothing is pending (leader/follower), so concurrent callers share writes; when the
+ *     reader has just woken several callers at once, the flusher first yields the CPU so
+ *     that they can append (they are about to send again) and one write carries them all;
  *   - one reader thread receives whatever has arrived, splits it into responses, takes
  *     their waiters out of the table under one lock acquisition, copies each body into its
  *     caller's buffer and posts the caller's semaphore;
@@ -19,10 +21,15 @@
  * retried on another connection, like a call that found its connection dead in lock-step
  * mode: nothing of it reached the appliance.
  *
+ * Connections fill in order (pick()): callers share the first until it has SIGIL_CONN_FILL
+ * requests in flight, because the batches are what makes a round trip cheap; the others open
+ * lazily, for load beyond that (and after a connection breaks).
+ *
  * Lock-step mode: each call takes a whole connection for one round trip (no threads).
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -43,6 +50,8 @@
 #define SIGIL_READ_BATCH 64u             /* responses matched under one lock acquisition */
 #define SIGIL_OUT_KEEP (256u * 1024u)    /* a buffer grown beyond this is freed after use */
 #define SIGIL_READER_STACK (256u * 1024u)
+#define SIGIL_CONN_FILL 64u              /* in flight on a connection before the next is used
+                                            (the appliance's per-connection bound) */
 
 /* Internal: the connection broke before any byte of the request went to the transport. */
 #define SIGIL_CLIENT_RETRY ((sigil_client_result)100)
@@ -89,6 +98,7 @@ typedef struct sigil_pconn {
     obuf out;           /* frames not yet taken by a flusher */
     obuf spare;         /* the flusher's buffer between flushes */
     bool flushing;
+    atomic_uint last_batch; /* responses the reader handed out in its last read */
     uint64_t fill_batch; /* generation of out */
     uint64_t sent_upto;  /* generations <= this have been handed to the transport */
     atomic_uint_fast64_t n_calls, n_writes, n_reads, n_responses;
@@ -391,6 +401,8 @@ static bool deliver(sigil_pconn *p, const rframe *fr, unsigned n)
     if (!ok)
         break_locked(p);
     pthread_mutex_unlock(&p->mu);
+    atomic_fetch_add_explicit(&p->n_responses, n, memory_order_relaxed); /* before anyone wakes */
+    atomic_store_explicit(&p->last_batch, n, memory_order_relaxed);
     for (unsigned i = 0; i < n; i++) {
         sigil_waiter *w = ws[i];
         if (w == NULL)
@@ -404,7 +416,6 @@ static bool deliver(sigil_pconn *p, const rframe *fr, unsigned n)
         }
         sem_post(&w->done); /* w belongs to its caller from here on */
     }
-    atomic_fetch_add_explicit(&p->n_responses, n, memory_order_relaxed);
     return ok;
 }
 
@@ -628,24 +639,27 @@ static void flush_locked(sigil_client *c, sigil_pconn *p)
         pthread_cond_broadcast(&p->cv); /* a reopener may wait for the flusher to leave */
 }
 
-/* The connection for the next call: the least loaded open one, or a closed one to open
- * while every open one has requests in flight. *fallback: an open one to use instead if
- * opening fails. */
+/* The connection for the next call. Fill first: the first open connection with fewer than
+ * SIGIL_CONN_FILL requests in flight, so that concurrent callers share one connection and
+ * its writes and reads carry many requests each (a second connection only halves the
+ * batches); past that, the one being opened (a burst does not open several), else a closed
+ * one, else the least loaded. *fallback: an open one to use instead if opening fails. */
 static sigil_pconn *pick(sigil_client *c, sigil_pconn **fallback)
 {
     sigil_pconn *best = NULL, *closed = NULL, *opening = NULL;
     unsigned best_load = 0;
 
+    *fallback = NULL;
     for (unsigned i = 0; i < c->n; i++) {
         sigil_pconn *p = &c->conns[i];
         int st = atomic_load_explicit(&p->state, memory_order_relaxed);
         if (st == PCONN_READY) {
             unsigned load = atomic_load_explicit(&p->in_flight, memory_order_relaxed);
+            if (load < SIGIL_CONN_FILL)
+                return p;
             if (best == NULL || load < best_load) {
                 best = p;
                 best_load = load;
-                if (load == 0)
-                    break;
             }
         } else if (st == PCONN_OPENING) {
             if (opening == NULL)
@@ -654,14 +668,13 @@ static sigil_pconn *pick(sigil_client *c, sigil_pconn **fallback)
             closed = p;
         }
     }
-    *fallback = NULL;
-    if (best != NULL && (best_load == 0 || closed == NULL))
-        return best;
-    if (closed != NULL) {
-        *fallback = best;
+    *fallback = best;
+    if (opening != NULL) /* one is being added: join it rather than open another */
+        return opening;
+    if (closed != NULL)
         return closed;
-    }
-    return opening != NULL ? opening : &c->conns[0];
+    *fallback = NULL;
+    return best != NULL ? best : &c->conns[0];
 }
 
 static sigil_client_result pipelined_call(sigil_client *c, uint16_t opcode, const uint8_t *body, size_t len,
@@ -705,6 +718,14 @@ static sigil_client_result pipelined_call(sigil_client *c, uint16_t opcode, cons
         atomic_fetch_add_explicit(&p->n_calls, 1, memory_order_relaxed);
         if (!p->flushing) {
             p->flushing = true;
+            /* Several callers were woken by one read: they are about to send again. Let
+             * them append first (they see a flush in progress and just wait), then send all
+             * of it in one write. A lone caller writes at once. */
+            if (atomic_load_explicit(&p->last_batch, memory_order_relaxed) > 1) {
+                pthread_mutex_unlock(&p->mu);
+                sched_yield();
+                pthread_mutex_lock(&p->mu);
+            }
             flush_locked(c, p);
         }
         pthread_mutex_unlock(&p->mu);

@@ -11,7 +11,8 @@
  * whatever is pending in one write while the others just wait for their answer (so N
  * concurrent callers cost about N/k writes). A connection that breaks fails every call
  * pending on it with SIGIL_CLIENT_CONN_LOST and is reopened (HELLO with the same app token)
- * on next use. Connections are opened lazily: a second one only when the first is busy.
+ * on next use. Connections are opened lazily and filled in order: the next one only when
+ * the first has 64 requests in flight (the appliance's per-connection bound).
  *
  * Lock-step mode (transports without recv_some/shutdown, such as an in-process fake that
  * answers inside send_all; or sigil_client_options.lockstep): each call takes a whole

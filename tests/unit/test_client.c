@@ -35,6 +35,7 @@ typedef enum {
     SRV_UNKNOWN_ID,     /* answer with a request id nobody used */
     SRV_STATUS_BODY,    /* answer an error status with a body (malformed) */
     SRV_REFUSE_HELLO,   /* answer HELLO with BUSY */
+    SRV_HOLD,           /* hold every answer until g.released, then echo them */
 } srv_mode;
 
 static struct {
@@ -51,6 +52,7 @@ static struct {
     unsigned n_server_fds;
     /* send gate: the first non-HELLO send_all blocks while armed, until released */
     bool gate_armed, gate_open;
+    bool released;       /* SRV_HOLD */
 } g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 static const uint8_t k_token[SIGIL_APP_TOKEN_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
@@ -210,6 +212,18 @@ static void *server_main(void *arg)
         case SRV_REFUSE_HELLO:
             free(r.body);
             break;
+        case SRV_HOLD:
+            held[n_held++] = r;
+            pthread_mutex_lock(&g.mu);
+            while (!g.released)
+                pthread_cond_wait(&g.cv, &g.mu);
+            pthread_mutex_unlock(&g.mu);
+            while (n_held > 0 && rc == 0) {
+                n_held--;
+                rc = echo(fd, &held[n_held]);
+                free(held[n_held].body);
+            }
+            break;
         }
         if (rc != 0)
             break;
@@ -350,6 +364,7 @@ static int setup(void **state)
     g.n_server_fds = 0;
     g.gate_armed = false;
     g.gate_open = false;
+    g.released = false;
     pthread_mutex_unlock(&g.mu);
     return 0;
 }
@@ -448,8 +463,8 @@ static void *caller_main(void *arg)
 
 static void run_callers(sigil_client *c, unsigned n, unsigned calls, size_t big_every, caller_arg *args)
 {
-    pthread_t t[64];
-    assert_true(n <= 64);
+    pthread_t t[80];
+    assert_true(n <= 80);
     for (unsigned i = 0; i < n; i++) {
         args[i] = (caller_arg){.c = c, .idx = i, .calls = calls, .big_every = big_every};
         assert_int_equal(pthread_create(&t[i], NULL, caller_main, &args[i]), 0);
@@ -689,9 +704,46 @@ static void test_many_threads(void **state)
     }
     sigil_client_stats st;
     sigil_client_get_stats(c, &st);
-    assert_true(st.connects >= 2 && st.connects <= 3); /* grows while all are busy */
+    assert_int_equal(st.connects, 1); /* 16 in flight at most: they share the first connection */
     assert_int_equal(st.responses, st.calls);
     assert_true(st.writes <= st.calls);
+    sigil_client_close(c);
+}
+
+static void *hold_caller(void *arg)
+{
+    caller_arg *a = arg;
+    uint8_t body[8] = {(uint8_t)a->idx, 1, 2, 3, 4, 5, 6, 7};
+    if (call_echo(a->c, body, sizeof(body)) == SIGIL_CLIENT_OK)
+        a->ok++;
+    return NULL;
+}
+
+/* 70 requests held in flight: the first connection takes 64 (the appliance's bound), then a
+ * second one opens for the rest. */
+static void test_connections_fill_in_order(void **state)
+{
+    (void)state;
+    sigil_client *c = open_client(&fake_ops, 3);
+    set_mode(SRV_HOLD, 1);
+    pthread_t t[70];
+    caller_arg a[70];
+    for (unsigned i = 0; i < 70; i++) {
+        a[i] = (caller_arg){.c = c, .idx = i};
+        assert_int_equal(pthread_create(&t[i], NULL, hold_caller, &a[i]), 0);
+    }
+    wait_calls(c, 2 + 70); /* two HELLOs and 70 requests out */
+    sigil_client_stats st;
+    sigil_client_get_stats(c, &st);
+    assert_int_equal(st.connects, 2);
+    pthread_mutex_lock(&g.mu);
+    g.released = true;
+    pthread_cond_broadcast(&g.cv);
+    pthread_mutex_unlock(&g.mu);
+    for (unsigned i = 0; i < 70; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(a[i].ok, 1);
+    }
     sigil_client_close(c);
 }
 
@@ -820,6 +872,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_response_larger_than_buffer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_appliance, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connections_fill_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_threads_with_hangups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_fails_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lockstep_transport, setup, teardown),

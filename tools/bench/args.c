@@ -72,6 +72,7 @@ static void usage(FILE *f)
             "  --verify-every N    verify 1 signature in N, and each thread's first and last (default 100)\n"
             "  --compare           the same workload against SoftHSMv2 (a token in a temporary directory)\n"
             "                      and raw in-process OpenSSL libcrypto (the machine's limit), with ratios\n"
+            "  --compare-only      only SoftHSMv2 and libcrypto (no --module needed)\n"
             "  --softhsm-module P  default /usr/lib/softhsm/libsofthsm2.so\n"
             "  --repeat N          run each target N times, report each one's best run (default 1)\n"
             "  --json              one JSON object on stdout instead of the table\n"
