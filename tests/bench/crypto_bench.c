@@ -192,6 +192,9 @@ static int measure(const char *backend, const char *mode, const mechanism *m,
         prev_total = sum;
         prev_t = t;
     }
+    double rest = t0 + seconds - now_s(); /* a duration that is not a whole number of windows */
+    if (rest > 0)
+        usleep((useconds_t)(rest * 1e6));
     atomic_store(&stop, true);
     for (unsigned i = 0; i < threads; i++) {
         pthread_join(tid[i], NULL);

@@ -115,7 +115,8 @@ static int do_write(void)
         sigil_crypto_pub pub;
         sigil_crypto_key *key = NULL;
         const char *k = kinds[i].name;
-        int bad = sigil_crypto_keygen(kinds[i].kind, der, sizeof der, &der_len, &pub) != SIGIL_ST_OK ||
+        int bad = sigil_crypto_keygen(kinds[i].kind, der, sizeof der, &der_len, &pub) !=
+                      SIGIL_ST_OK ||
                   sigil_crypto_key_load(kinds[i].kind, der, der_len, &key) != SIGIL_ST_OK ||
                   file_write(k, "der", der, der_len) != 0 ||
                   file_write(k, "pub-a", pub.a, pub.a_len) != 0 ||
