@@ -14,6 +14,7 @@ packages=(
   poppler-utils                              # pdfsig (NSS): tests/integration/clients/nss_pdf.sh
   openjdk-17-jdk-headless                    # keytool, jarsigner, jar (SunPKCS11): clients/java.sh
   python3-pykcs11 python3-cryptography       # PyKCS11 threads, verification: clients/pykcs11.py
+  valgrind                                   # memcheck of the pkcs11-tool flows (tests/robustness)
 )
 
 missing=()

@@ -186,6 +186,7 @@ void emu_conn_put(emu_conn *c)
 {
     if (atomic_fetch_sub(&c->refs, 1) != 1)
         return;
+    emu_server *srv = c->srv;
     sigil_fw_conn_free(c->fwc);
     emu_tls_conn_free(c->tls);
     close(c->fd);
@@ -197,6 +198,12 @@ void emu_conn_put(emu_conn *c)
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->cond);
     free(c);
+    /* Counted down only now, once nothing of the connection touches the firmware any more:
+     * a stop waits for this before it closes the device. */
+    pthread_mutex_lock(&srv->lock);
+    srv->n_live--;
+    pthread_cond_broadcast(&srv->idle);
+    pthread_mutex_unlock(&srv->lock);
 }
 
 /* Answers a framing error; the connection is shut once the answer (and what was queued
@@ -218,8 +225,6 @@ static void conn_unlink_locked(emu_server *srv, emu_conn *c)
     if (c->next != NULL)
         c->next->prev = c->prev;
     srv->n_conns--;
-    srv->n_readers--;
-    pthread_cond_broadcast(&srv->idle);
 }
 
 typedef struct {
@@ -440,7 +445,7 @@ int emu_conn_start(emu_server *srv, int fd)
         srv->conns->prev = c;
     srv->conns = c;
     srv->n_conns++;
-    srv->n_readers++;
+    srv->n_live++;
     pthread_mutex_unlock(&srv->lock);
 
     pthread_attr_init(&attr);
@@ -463,7 +468,7 @@ void emu_conns_shutdown(emu_server *srv)
     pthread_mutex_lock(&srv->lock);
     for (emu_conn *c = srv->conns; c != NULL; c = c->next)
         shutdown(c->fd, SHUT_RD);
-    while (srv->n_readers > 0)
+    while (srv->n_live > 0)
         pthread_cond_wait(&srv->idle, &srv->lock);
     pthread_mutex_unlock(&srv->lock);
 }

@@ -100,10 +100,10 @@ struct emu_server {
     emu_tls *tls;              /* set: every connection must complete a mutual TLS handshake */
     emu_pool pool;
     pthread_mutex_t lock;      /* the connection list */
-    pthread_cond_t idle;       /* signalled when a reader ends */
+    pthread_cond_t idle;       /* signalled when a connection is freed */
     emu_conn *conns;
     unsigned n_conns;
-    unsigned n_readers;
+    unsigned n_live;           /* connections not yet freed (a stop waits for 0) */
 };
 
 /* Takes over fd: starts its reader thread. Returns -1 (fd closed) when refused. */

@@ -22,13 +22,16 @@ The attacks:
               fast as they are answered; each refusal is audited: the trail's growth is reported
               (wrong administrator PINs are not used: they would lock the administrator out).
   conns       300 connections of ONE application (same token, HELLO done): the appliance must
-              cap an application's connections with a clear status (BUSY), and another
-              application must still get in.
-  conns_raw   300 connections that never say HELLO: another application must still get in.
+              cap an application's connections (at most 64 held; it answers BUSY past its limit),
+              and another application must still get in.
+  conns_raw   300 connections that never say HELLO: another application must still get in (the
+              appliance evicts handshake-less connections at its limit), and none may be open
+              12 s after it connected (the 10 s handshake deadline, specs/protocol.md "Limits").
   oversized   headers announcing 1 MiB + 1 and 4 GiB - 1 bytes (FRAME_TOO_LARGE, then closed,
               the body not read), a bad version (BAD_VERSION, closed), a response kind
               (BAD_FRAME, closed), and exactly-1-MiB frames (answered, connection kept), in a loop.
-  noread      after HELLO, 4096 pipelined RANDOM(65536) requests, never reading a response.
+  noread      after HELLO, 4096 pipelined RANDOM(65536) requests, never reading a response: the
+              client must be cut off within NOREAD_BOUND s and cost at most NOREAD_RSS_MIB of memory.
 Every phase checks that the good client stayed within the bound (p99 < 1 s, no failure) and
 that the appliance is alive and serving after the attack. Prints a table; exit 1 with the list
 of violations.
