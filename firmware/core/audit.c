@@ -96,66 +96,99 @@ static sigil_status queue_locked(sigil_fw *fw, sigil_audit_rec *r, uint64_t *seq
     return SIGIL_ST_OK;
 }
 
-/* Waits until record seq is durable, leading the flush when nobody else is (lock held). */
+/* Lock held, no write in progress: writes and syncs everything queued so far in one
+ * append, the lock dropped meanwhile; wakes the waiters. */
+static void flush_locked(sigil_fw *fw)
+{
+    fw_audit *a = &fw->audit;
+    uint8_t *buf = a->pending;
+    size_t buf_cap = a->pending_cap, len = a->pending_len;
+    uint64_t upto = a->next_seq;
+    a->pending = a->spare;
+    a->pending_cap = a->spare_cap;
+    a->pending_len = 0;
+    a->spare = NULL;
+    a->spare_cap = 0;
+    a->flushing = true;
+    pthread_mutex_unlock(&a->lock);
+    int rc = fw->plat->ops->log_append(fw->plat, AUDIT_LOG, buf, len);
+    pthread_mutex_lock(&a->lock);
+    a->spare = buf;
+    a->spare_cap = buf_cap;
+    a->flushing = false;
+    if (rc == SIGIL_STORE_OK) {
+        a->durable_seq = upto;
+        a->log_size += len;
+        if (a->checkpoint_seq != 0 && a->checkpoint_seq <= upto) {
+            /* A checkpoint is durable: remember how long the trail is at least, so that a
+             * trail cut at a record boundary, or deleted, is noticed at the next start. */
+            uint8_t head[8];
+            for (int i = 0; i < 8; i++)
+                head[i] = (uint8_t)(a->checkpoint_seq >> (56 - 8 * i));
+            a->checkpoint_seq = 0;
+            if (fw_sealed_write(fw, AUDIT_HEAD, head, sizeof(head)) != SIGIL_ST_OK)
+                a->failed = true;
+        }
+    } else {
+        a->failed = true;
+    }
+    pthread_cond_broadcast(&a->cond);
+}
+
+/* Waits until record seq is durable (lock held); the first waiter leads the write for
+ * everyone queued so far, the others wait for it. */
 static sigil_status wait_durable_locked(sigil_fw *fw, uint64_t seq)
 {
     fw_audit *a = &fw->audit;
     while (!a->failed && a->durable_seq <= seq) {
-        if (a->flushing) {
+        if (a->flushing)
             pthread_cond_wait(&a->cond, &a->lock);
-            continue;
-        }
-        /* Lead: take everything queued so far and write it in one append. */
-        uint8_t *buf = a->pending;
-        size_t buf_cap = a->pending_cap, len = a->pending_len;
-        uint64_t upto = a->next_seq;
-        a->pending = a->spare;
-        a->pending_cap = a->spare_cap;
-        a->pending_len = 0;
-        a->spare = NULL;
-        a->spare_cap = 0;
-        a->flushing = true;
-        pthread_mutex_unlock(&a->lock);
-        int rc = fw->plat->ops->log_append(fw->plat, AUDIT_LOG, buf, len);
-        pthread_mutex_lock(&a->lock);
-        a->spare = buf;
-        a->spare_cap = buf_cap;
-        a->flushing = false;
-        if (rc == SIGIL_STORE_OK) {
-            a->durable_seq = upto;
-            a->log_size += len;
-            if (a->checkpoint_seq != 0 && a->checkpoint_seq <= upto) {
-                /* A checkpoint is durable: remember how long the trail is at least, so that a
-                 * trail cut at a record boundary, or deleted, is noticed at the next start. */
-                uint8_t head[8];
-                for (int i = 0; i < 8; i++)
-                    head[i] = (uint8_t)(a->checkpoint_seq >> (56 - 8 * i));
-                a->checkpoint_seq = 0;
-                if (fw_sealed_write(fw, AUDIT_HEAD, head, sizeof(head)) != SIGIL_ST_OK)
-                    a->failed = true;
-            }
-        } else {
-            a->failed = true;
-        }
-        pthread_cond_broadcast(&a->cond);
+        else
+            flush_locked(fw);
     }
     return a->failed ? SIGIL_ST_AUDIT_FAILURE : SIGIL_ST_OK;
 }
 
+/* Queues recs[0..n) (lock held); *upto is the position after the last one. */
+static sigil_status queue_many_locked(sigil_fw *fw, sigil_audit_rec *recs, size_t n, uint64_t *upto)
+{
+    sigil_status st = SIGIL_ST_OK;
+    uint64_t seq = 0;
+    for (size_t i = 0; i < n && st == SIGIL_ST_OK; i++)
+        st = fw->audit.failed ? SIGIL_ST_AUDIT_FAILURE : queue_locked(fw, &recs[i], &seq);
+    *upto = st == SIGIL_ST_OK ? seq + 1 : 0;
+    return st;
+}
+
+sigil_status fw_audit_queue(sigil_fw *fw, sigil_audit_rec *r, uint64_t *upto)
+{
+    pthread_mutex_lock(&fw->audit.lock);
+    sigil_status st = queue_many_locked(fw, r, 1, upto);
+    pthread_mutex_unlock(&fw->audit.lock);
+    return st;
+}
+
+sigil_status fw_audit_sync(sigil_fw *fw, uint64_t upto)
+{
+    if (upto == 0)
+        return SIGIL_ST_OK;
+    pthread_mutex_lock(&fw->audit.lock);
+    sigil_status st = wait_durable_locked(fw, upto - 1);
+    pthread_mutex_unlock(&fw->audit.lock);
+    return st;
+}
+
 sigil_status fw_audit_write_many(sigil_fw *fw, sigil_audit_rec *recs, size_t n)
 {
-    fw_audit *a = &fw->audit;
-    uint64_t seq = 0;
-    sigil_status st = SIGIL_ST_OK;
+    uint64_t upto = 0;
 
     if (n == 0)
         return SIGIL_ST_OK;
-    pthread_mutex_lock(&a->lock);
-    for (size_t i = 0; i < n && st == SIGIL_ST_OK; i++)
-        st = a->failed ? SIGIL_ST_AUDIT_FAILURE : queue_locked(fw, &recs[i], &seq);
+    pthread_mutex_lock(&fw->audit.lock);
+    sigil_status st = queue_many_locked(fw, recs, n, &upto);
     if (st == SIGIL_ST_OK)
-        st = wait_durable_locked(fw, seq);
-    pthread_mutex_unlock(&a->lock);
+        st = wait_durable_locked(fw, upto - 1);
+    pthread_mutex_unlock(&fw->audit.lock);
     return st;
 }
 

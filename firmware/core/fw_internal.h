@@ -166,6 +166,12 @@ void fw_audit_close(sigil_fw *fw);
 FW_WUR sigil_status fw_audit_write(sigil_fw *fw, sigil_audit_rec *r);
 /* Appends n records and returns once the last is durable (one group commit). */
 FW_WUR sigil_status fw_audit_write_many(sigil_fw *fw, sigil_audit_rec *recs, size_t n);
+/* Chains and queues one record without waiting; *upto is the position to pass to
+ * fw_audit_sync for it to be durable. */
+FW_WUR sigil_status fw_audit_queue(sigil_fw *fw, sigil_audit_rec *r, uint64_t *upto);
+/* Waits until the records before position upto are durable (leading the write when
+ * nobody is). */
+FW_WUR sigil_status fw_audit_sync(sigil_fw *fw, uint64_t upto);
 FW_WUR sigil_status fw_audit_device_event(sigil_fw *fw, uint16_t event, uint32_t status,
                                           const void *data, size_t data_len);
 bool fw_audit_ok(sigil_fw *fw);

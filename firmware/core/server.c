@@ -96,8 +96,8 @@ static uint16_t caller_role(sigil_fw *fw, const sigil_fw_conn *conn, uint32_t sl
     return fw_appliance_role(fw, conn);
 }
 
-/* Records the outcome of a request; the response waits for it to be durable. */
-static sigil_status audit_request(sigil_fw *fw, fw_req *rq, uint16_t opcode, sigil_status st)
+/* Queues the record of a request's outcome; *upto is where the response must wait. */
+static sigil_status audit_request(sigil_fw *fw, fw_req *rq, uint16_t opcode, sigil_status st, uint64_t *upto)
 {
     sigil_audit_rec r = {
         .event = opcode,
@@ -110,11 +110,38 @@ static sigil_status audit_request(sigil_fw *fw, fw_req *rq, uint16_t opcode, sig
         .data_len = rq->audit.data_len,
     };
     memcpy(r.data, rq->audit.data, rq->audit.data_len);
-    return fw_audit_write(fw, &r);
+    return fw_audit_queue(fw, &r, upto);
+}
+
+sigil_status sigil_fw_audit_sync(sigil_fw *fw, uint64_t upto)
+{
+    return fw_audit_sync(fw, upto);
+}
+
+size_t sigil_fw_response_refused(uint8_t *resp, size_t len, sigil_status st)
+{
+    sigil_frame_hdr h;
+    if (len < SIGIL_FRAME_HDR_LEN || sigil_frame_hdr_decode(resp, SIGIL_FRAME_MAX_BODY, &h) != SIGIL_ST_OK ||
+        h.status != SIGIL_ST_OK)
+        return len;
+    sigil_wipe(resp + SIGIL_FRAME_HDR_LEN, len - SIGIL_FRAME_HDR_LEN);
+    h.body_len = 0;
+    h.status = (uint32_t)st;
+    sigil_frame_hdr_encode(&h, resp);
+    return SIGIL_FRAME_HDR_LEN;
 }
 
 size_t sigil_fw_handle(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t *req, size_t req_len,
                        uint8_t *resp, size_t resp_cap, bool *close_conn)
+{
+    uint64_t upto = 0;
+    size_t n = sigil_fw_handle_queued(fw, conn, req, req_len, resp, resp_cap, close_conn, &upto);
+    sigil_status st = fw_audit_sync(fw, upto);
+    return st == SIGIL_ST_OK ? n : sigil_fw_response_refused(resp, n, st);
+}
+
+size_t sigil_fw_handle_queued(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t *req, size_t req_len,
+                              uint8_t *resp, size_t resp_cap, bool *close_conn, uint64_t *durable_upto)
 {
     sigil_frame_hdr h;
     sigil_status st;
@@ -123,6 +150,7 @@ size_t sigil_fw_handle(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t *req, si
     size_t body_len;
 
     *close_conn = false;
+    *durable_upto = 0;
     if (resp_cap < SIGIL_FRAME_HDR_LEN)
         return 0;
     if (req_len < SIGIL_FRAME_HDR_LEN) {
@@ -163,9 +191,9 @@ size_t sigil_fw_handle(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t *req, si
             st = SIGIL_ST_GENERAL_ERROR;
     }
     if ((cmd->audit || refused) && st != SIGIL_ST_AUDIT_FAILURE && conn->ctx != NULL) {
-        sigil_status ast = audit_request(fw, &rq, h.opcode, st);
+        sigil_status ast = audit_request(fw, &rq, h.opcode, st, durable_upto);
         if (ast != SIGIL_ST_OK && st == SIGIL_ST_OK)
-            st = ast; /* a result whose record is not durable is not released */
+            st = ast; /* a result whose record cannot be written is not released */
     }
     if (h.opcode == SIGIL_OP_HELLO && st != SIGIL_ST_OK)
         *close_conn = true; /* a connection that cannot join an application serves nothing */

@@ -1,5 +1,11 @@
 /* emu.h — sigil-emu's transport: a unix socket server feeding a worker pool.
- * No device logic lives here: every frame goes to sigil_fw_handle().
+ * No device logic lives here: every frame goes to the firmware core
+ * (sigil_fw_handle_queued, then one sigil_fw_audit_sync per batch).
+ *
+ * Workers take requests in chains (up to EMU_WORKER_BATCH): each request is carried out
+ * and its audit record queued; the answers are held until one wait has made all their
+ * records durable, then released. So a batch costs one thread wake-up and one wait for the
+ * trail, not one per request, and no answer leaves before its record is on disk.
  *
  * Batching: a connection's reader takes whatever has arrived in one read and queues every
  * whole frame in it at once; the workers put their responses in the connection's out buffer,
@@ -26,6 +32,8 @@
 #define EMU_READ_CHUNK (64u * 1024u) /* one read of up to this */
 #define EMU_FLUSH_BATCH 16u          /* responses held back at most for one write */
 #define EMU_FLUSH_BYTES (64u * 1024u)
+#define EMU_WORKER_BATCH 16u /* requests a worker carries out before one wait for their audit records */
+#define EMU_WORKER_BUF (SIGIL_FW_RESP_CAP + 64u * 1024u) /* a worker's held answers */
 #define EMU_MAX_OUT_BYTES (4u * 1024u * 1024u) /* answers waiting for a client that reads none */
 #define EMU_HELLO_MS 10000 /* a connection without a completed handshake this long is dropped */
 #define EMU_MAX_EVICTING 16u /* connections being dropped to make room, on top of the maximum */

@@ -13,38 +13,89 @@
 #include "emu.h"
 #include "sigil_secmem.h"
 
-static void run_job(emu_pool *pool, emu_job *job, uint8_t *resp)
+/* A response held in the worker's buffer until its audit record is durable. */
+typedef struct {
+    emu_conn *conn;
+    size_t off, len;
+    uint64_t durable_upto;
+    bool close_conn;
+} held_resp;
+
+/* Releases the held responses: one wait for all their audit records, then each is
+ * answered (refused instead when its record did not become durable). */
+static void release_held(emu_pool *pool, uint8_t *buf, held_resp *held, unsigned n, uint64_t upto)
 {
-    emu_conn *c = job->conn;
-    bool close_conn = false;
-    atomic_fetch_sub(&c->queued, 1);
-    size_t n = sigil_fw_handle(pool->fw, c->fwc, job->frame, job->len, resp, SIGIL_FW_RESP_CAP, &close_conn);
-    /* Requests carry PINs; both buffers are scratch, cleared after every command. */
-    sigil_wipe(job->frame, job->len);
-    free(job);
-    /* The in-flight place is given back once the answer is written (emu_conn_respond). */
-    emu_conn_respond(c, resp, n, close_conn, true);
-    sigil_wipe(resp, n);
-    emu_conn_put(c);
+    sigil_status st = sigil_fw_audit_sync(pool->fw, upto);
+    for (unsigned i = 0; i < n; i++) {
+        held_resp *h = &held[i];
+        uint8_t *resp = buf + h->off;
+        size_t len = h->len;
+        if (st != SIGIL_ST_OK && h->durable_upto != 0)
+            len = sigil_fw_response_refused(resp, len, st);
+        /* Counted as queued until answered: the connection's last answer writes them all. */
+        atomic_fetch_sub(&h->conn->queued, 1);
+        /* The in-flight place is given back once the answer is written (emu_conn_respond). */
+        emu_conn_respond(h->conn, resp, len, h->close_conn, true);
+        sigil_wipe(resp, h->len);
+        emu_conn_put(h->conn);
+    }
 }
 
-/* Pool lock held: the next queued job, or NULL. */
+/* Runs a chain of jobs: each is carried out and its audit record queued; the answers are
+ * held and released together after one wait for the trail (group commit per batch, and
+ * no thread switch per request). */
+static void run_batch(emu_pool *pool, emu_job *job, uint8_t *buf)
+{
+    held_resp held[EMU_WORKER_BATCH];
+    unsigned n = 0;
+    size_t off = 0;
+    uint64_t upto = 0;
+
+    while (job != NULL) {
+        emu_job *next = job->next;
+        if (n == EMU_WORKER_BATCH || EMU_WORKER_BUF - off < SIGIL_FW_RESP_CAP) {
+            release_held(pool, buf, held, n, upto);
+            n = 0;
+            off = 0;
+            upto = 0;
+        }
+        held_resp *h = &held[n++];
+        h->conn = job->conn;
+        h->off = off;
+        h->len = sigil_fw_handle_queued(pool->fw, job->conn->fwc, job->frame, job->len, buf + off,
+                                        SIGIL_FW_RESP_CAP, &h->close_conn, &h->durable_upto);
+        if (h->durable_upto > upto)
+            upto = h->durable_upto;
+        off += h->len;
+        /* Requests carry PINs: scratch, cleared after every command. */
+        sigil_wipe(job->frame, job->len);
+        free(job);
+        job = next;
+    }
+    release_held(pool, buf, held, n, upto);
+}
+
+/* Pool lock held: up to EMU_WORKER_BATCH queued jobs as a chain, or NULL. */
 static emu_job *dequeue_locked(emu_pool *pool)
 {
-    emu_job *job = pool->head;
-    if (job != NULL) {
-        pool->head = job->next;
+    emu_job *head = pool->head, *last = NULL;
+    unsigned n = 0;
+    for (emu_job *j = head; j != NULL && n < EMU_WORKER_BATCH; j = j->next, n++)
+        last = j;
+    if (last != NULL) {
+        pool->head = last->next;
         if (pool->head == NULL)
             pool->tail = NULL;
+        last->next = NULL;
     }
-    return job;
+    return head;
 }
 
 static void *worker_main(void *arg)
 {
     emu_worker *w = arg;
     emu_pool *pool = w->pool;
-    uint8_t *resp = malloc(SIGIL_FW_RESP_CAP);
+    uint8_t *resp = malloc(EMU_WORKER_BUF);
     emu_job *job = NULL;
     if (resp == NULL)
         abort(); /* cannot serve at all; start-up allocation */
@@ -58,7 +109,7 @@ static void *worker_main(void *arg)
             if (job == NULL) /* stopping */
                 break;
         }
-        run_job(pool, job, resp);
+        run_batch(pool, job, resp);
         pthread_mutex_lock(&pool->lock);
         job = dequeue_locked(pool);
         if (job == NULL) {
@@ -109,16 +160,24 @@ int emu_pool_start(emu_pool *pool, sigil_fw *fw, unsigned workers)
 void emu_pool_submit(emu_pool *pool, emu_job *head, emu_job *tail, unsigned n)
 {
     emu_worker *woken[32];
-    (void)n;
     tail->next = NULL;
     for (;;) {
         unsigned n_woken = 0;
         pthread_mutex_lock(&pool->lock);
+        /* Shared among the idle workers, in chains of at most EMU_WORKER_BATCH: a few
+         * requests wake one worker each, many are answered in batches. */
+        unsigned share = pool->n_idle > 0 ? (n + pool->n_idle - 1) / pool->n_idle : n;
+        if (share > EMU_WORKER_BATCH)
+            share = EMU_WORKER_BATCH;
         while (head != NULL && pool->n_idle > 0 && n_woken < sizeof(woken) / sizeof(woken[0])) {
             emu_worker *w = pool->idle[--pool->n_idle];
+            emu_job *last = head;
+            for (unsigned i = 1; i < share && last->next != NULL; i++)
+                last = last->next;
             w->job = head;
-            head = head->next;
-            w->job->next = NULL;
+            head = last->next;
+            last->next = NULL;
+            n -= n >= share ? share : n;
             woken[n_woken++] = w;
         }
         bool more = head != NULL && pool->n_idle > 0;

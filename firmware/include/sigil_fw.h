@@ -70,6 +70,22 @@ bool sigil_fw_zeroized(const sigil_fw *fw);
 size_t sigil_fw_handle(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t *req, size_t req_len,
                        uint8_t *resp, size_t resp_cap, bool *close_conn);
 
+/* sigil_fw_handle in two steps, for a server that answers many requests at once: the
+ * request is carried out and its audit record queued, but not waited for. *durable_upto
+ * is the audit position the response must wait for (sigil_fw_audit_sync) before it may
+ * leave the device; 0 when it need not wait. */
+size_t sigil_fw_handle_queued(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t *req, size_t req_len,
+                              uint8_t *resp, size_t resp_cap, bool *close_conn, uint64_t *durable_upto);
+
+/* Waits until every audit record before position upto is on stable storage (one write
+ * and sync for everything queued so far). SIGIL_ST_AUDIT_FAILURE when the trail failed:
+ * the responses waiting for it must then not be released as they are. */
+sigil_status sigil_fw_audit_sync(sigil_fw *fw, uint64_t upto);
+
+/* Rewrites a response whose audit record did not become durable: a successful one
+ * becomes status st without a body (wiped); others are kept. Returns the new length. */
+size_t sigil_fw_response_refused(uint8_t *resp, size_t len, sigil_status st);
+
 /* Writes a body-less response frame (for framing errors found by the transport
  * before a whole frame was read). Returns its length (SIGIL_FRAME_HDR_LEN). */
 size_t sigil_fw_error_frame(uint16_t opcode, uint32_t request_id, sigil_status st,

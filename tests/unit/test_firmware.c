@@ -448,6 +448,80 @@ static void test_audit_fail_closed(void **state)
     assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OK);
 }
 
+/* A SIGN frame for key handle over d (ECDSA), request id rid. */
+static size_t sign_frame(uint8_t *frame, size_t cap, uint32_t handle, const uint8_t *d, size_t n, uint32_t rid)
+{
+    sigil_wr *w = body();
+    sigil_wr_u32(w, 0);
+    sigil_wr_u32(w, handle);
+    sigil_wr_u8(w, SIGIL_MECH_ECDSA);
+    sigil_wr_u8(w, 0);
+    sigil_wr_u32(w, 0);
+    sigil_wr_bytes(w, d, n);
+    sigil_frame_hdr h = {.body_len = (uint32_t)w->len, .version = SIGIL_PROTO_VERSION,
+                         .kind = SIGIL_KIND_REQUEST, .opcode = SIGIL_OP_SIGN, .request_id = rid};
+    assert_true(SIGIL_FRAME_HDR_LEN + w->len <= cap);
+    sigil_frame_hdr_encode(&h, frame);
+    memcpy(frame + SIGIL_FRAME_HDR_LEN, w->buf, w->len);
+    return SIGIL_FRAME_HDR_LEN + w->len;
+}
+
+/* The two-step path a server uses to answer many requests at once: a response waits
+ * for its audit position, and is refused (no signature released) when the trail could
+ * not make it durable. */
+static void test_deferred_responses_wait_for_the_trail(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record pub, priv;
+    uint8_t sig[512], d[32] = {7}, frame[256];
+    size_t n;
+    bool close_conn;
+    uint64_t upto1 = 0, upto2 = 0;
+    sigil_frame_hdr h;
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OK);
+    bool clean;
+    size_t before = read_trail(t, trail, 256, &clean);
+
+    /* Two signatures queued: each answer names a later position; nothing written yet. */
+    uint8_t *r1 = t->resp, *r2 = t->resp + 4096;
+    n = sign_frame(frame, sizeof(frame), priv.handle, d, 32, 901);
+    size_t l1 = sigil_fw_handle_queued(t->fw, t->conn, frame, n, r1, 4096, &close_conn, &upto1);
+    n = sign_frame(frame, sizeof(frame), priv.handle, d, 32, 902);
+    size_t l2 = sigil_fw_handle_queued(t->fw, t->conn, frame, n, r2, SIGIL_FW_RESP_CAP - 4096, &close_conn, &upto2);
+    assert_true(upto1 > 0 && upto2 > upto1);
+    assert_int_equal(read_trail(t, trail, 256, &clean), before); /* queued, not written */
+    assert_int_equal(sigil_frame_hdr_decode(r2, SIGIL_FRAME_MAX_BODY, &h), SIGIL_ST_OK);
+    assert_int_equal(h.status, SIGIL_ST_OK);
+    /* One sync for both. */
+    assert_int_equal(sigil_fw_audit_sync(t->fw, upto2), SIGIL_ST_OK);
+    assert_int_equal(read_trail(t, trail, 256, &clean), before + 2);
+    assert_int_equal(trail[before].event, SIGIL_OP_SIGN);
+    assert_int_equal(trail[before + 1].event, SIGIL_OP_SIGN);
+    assert_int_equal(sigil_fw_audit_sync(t->fw, upto1), SIGIL_ST_OK);
+    assert_int_equal(sigil_fw_audit_sync(t->fw, 0), SIGIL_ST_OK); /* nothing to wait for */
+    assert_true(l1 > SIGIL_FRAME_HDR_LEN && l2 > SIGIL_FRAME_HDR_LEN);
+
+    /* The next append fails: the queued signature must not leave the device. */
+    n = sign_frame(frame, sizeof(frame), priv.handle, d, 32, 903);
+    l1 = sigil_fw_handle_queued(t->fw, t->conn, frame, n, r1, SIGIL_FW_RESP_CAP, &close_conn, &upto1);
+    assert_true(l1 > SIGIL_FRAME_HDR_LEN && upto1 > 0);
+    fake_platform_fail_write_after(t->plat, 1);
+    assert_int_equal(sigil_fw_audit_sync(t->fw, upto1), SIGIL_ST_AUDIT_FAILURE);
+    size_t l = sigil_fw_response_refused(r1, l1, SIGIL_ST_AUDIT_FAILURE);
+    assert_int_equal(l, SIGIL_FRAME_HDR_LEN);
+    assert_int_equal(sigil_frame_hdr_decode(r1, SIGIL_FRAME_MAX_BODY, &h), SIGIL_ST_OK);
+    assert_int_equal(h.status, SIGIL_ST_AUDIT_FAILURE);
+    assert_int_equal(h.body_len, 0);
+    assert_int_equal(h.request_id, 903);
+    for (size_t i = SIGIL_FRAME_HDR_LEN; i < l1; i++)
+        assert_int_equal(r1[i], 0); /* the signature is wiped */
+    /* An answer that is already a refusal is kept as it is. */
+    assert_int_equal(sigil_fw_response_refused(r1, l, SIGIL_ST_GENERAL_ERROR), l);
+    assert_int_equal(sigil_frame_hdr_decode(r1, SIGIL_FRAME_MAX_BODY, &h), SIGIL_ST_OK);
+    assert_int_equal(h.status, SIGIL_ST_AUDIT_FAILURE);
+}
+
 static void test_audit_torn_tail_reported(void **state)
 {
     tfw *t = *state;
@@ -861,6 +935,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sign_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_every_signature, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_fail_closed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deferred_responses_wait_for_the_trail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_torn_tail_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_edit_refuses_start, setup, teardown),
     };
