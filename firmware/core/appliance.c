@@ -1,12 +1,14 @@
-/* appliance.c — the appliance record: initialised flag, administrator
- * credential, handle counter, slot count. Persisted sealed as "appliance". */
+/* appliance.c — the appliance record: initialised flag, administrator and auditor
+ * credentials, handle counter, slot count, and how long the audit trail was at least at
+ * its last durable checkpoint. Persisted sealed as "appliance": its loss or damage stops
+ * the start-up, so it vouches for the trail's length. */
 #include <string.h>
 
 #include "fw_internal.h"
 #include "sigil_secmem.h"
 
 #define APPLIANCE_NAME "appliance"
-#define APPLIANCE_RECORD_VERSION 3u
+#define APPLIANCE_RECORD_VERSION 4u /* 3: without audit_vouched (read, upgraded on the next save) */
 
 sigil_status fw_appliance_save_locked(sigil_fw *fw)
 {
@@ -22,6 +24,7 @@ sigil_status fw_appliance_save_locked(sigil_fw *fw)
     sigil_wr_u32(&w, fw->next_handle);
     sigil_wr_u32(&w, fw->cfg.slot_count);
     sigil_wr_u8(&w, fw->token_init_open ? 1 : 0);
+    sigil_wr_u64(&w, fw->audit_vouched);
     st = sigil_wr_ok(&w) ? fw_sealed_write(fw, APPLIANCE_NAME, buf, w.len) : SIGIL_ST_GENERAL_ERROR;
     sigil_wipe(buf, sizeof(buf));
     return st;
@@ -51,7 +54,8 @@ sigil_status fw_appliance_load(sigil_fw *fw)
     fw->next_handle = sigil_rd_u32(&r);
     uint32_t slots = sigil_rd_u32(&r);
     fw->token_init_open = sigil_rd_u8(&r) != 0;
-    if (!sigil_rd_done(&r) || version != APPLIANCE_RECORD_VERSION || fw->next_handle == 0 ||
+    fw->audit_vouched = version >= 4u ? sigil_rd_u64(&r) : 0;
+    if (!sigil_rd_done(&r) || version < 3u || version > APPLIANCE_RECORD_VERSION || fw->next_handle == 0 ||
         slots == 0 || slots > SIGIL_FW_MAX_SLOTS) {
         st = SIGIL_ST_INTEGRITY_FAILURE;
         goto out;
@@ -82,6 +86,21 @@ sigil_status fw_handles_reserve(sigil_fw *fw, uint32_t n, uint32_t *first)
     if (st != SIGIL_ST_OK)
         fw->next_handle -= n;
 out:
+    pthread_mutex_unlock(&fw->appl_lock);
+    return st;
+}
+
+sigil_status fw_appliance_vouch_audit(sigil_fw *fw, uint64_t records)
+{
+    pthread_mutex_lock(&fw->appl_lock);
+    uint64_t old = fw->audit_vouched;
+    sigil_status st = SIGIL_ST_OK;
+    if (records > old) {
+        fw->audit_vouched = records;
+        st = fw_appliance_save_locked(fw);
+        if (st != SIGIL_ST_OK)
+            fw->audit_vouched = old;
+    }
     pthread_mutex_unlock(&fw->appl_lock);
     return st;
 }

@@ -18,7 +18,7 @@
 
 #define AUDIT_LOG "audit.log"
 #define AUDIT_READ_CHUNK (64u * 1024u)
-#define AUDIT_HEAD "audit-head" /* the last durable checkpoint: u64 seq | hash[32] */
+#define AUDIT_HEAD "audit-head" /* before appliance record v4: the last durable checkpoint (u64 seq) */
 
 static sigil_status chain(fw_audit *a, const uint8_t *enc, size_t len, uint8_t out[32])
 {
@@ -120,13 +120,12 @@ static void flush_locked(sigil_fw *fw)
         a->durable_seq = upto;
         a->log_size += len;
         if (a->checkpoint_seq != 0 && a->checkpoint_seq <= upto) {
-            /* A checkpoint is durable: remember how long the trail is at least, so that a
-             * trail cut at a record boundary, or deleted, is noticed at the next start. */
-            uint8_t head[8];
-            for (int i = 0; i < 8; i++)
-                head[i] = (uint8_t)(a->checkpoint_seq >> (56 - 8 * i));
+            /* A checkpoint is durable: the appliance record remembers how long the trail is
+             * at least, so that a trail cut at a record boundary, or deleted, is noticed at the
+             * next start (the appliance record cannot go without stopping the start-up). */
+            uint64_t vouched = a->checkpoint_seq;
             a->checkpoint_seq = 0;
-            if (fw_sealed_write(fw, AUDIT_HEAD, head, sizeof(head)) != SIGIL_ST_OK)
+            if (fw_appliance_vouch_audit(fw, vouched) != SIGIL_ST_OK)
                 a->failed = true;
         }
     } else {
@@ -327,24 +326,29 @@ sigil_status fw_audit_open(sigil_fw *fw, char *why, size_t why_len)
     a->durable_seq = a->next_seq;
     a->log_size = consumed;
     {
+        /* How long the trail was at least: the appliance record, or (written by earlier
+         * firmware) the head record. */
+        uint64_t at_least = fw->audit_vouched;
         uint8_t head[8];
         size_t hl = 0;
         sigil_status hst = fw_sealed_read(fw, AUDIT_HEAD, head, sizeof(head), &hl);
         if (hst == SIGIL_ST_OK && hl == sizeof(head)) {
-            uint64_t at_least = 0;
+            uint64_t legacy = 0;
             for (int i = 0; i < 8; i++)
-                at_least = at_least << 8 | head[i];
-            if (a->next_seq < at_least) {
-                snprintf(why, why_len,
-                         "audit trail cut: it holds %llu records but held at least %llu (deleted or truncated "
-                         "records); investigate with 'sigil-admin audit verify' on an earlier export",
-                         (unsigned long long)a->next_seq, (unsigned long long)at_least);
-                st = SIGIL_ST_INTEGRITY_FAILURE;
-                goto out;
-            }
+                legacy = legacy << 8 | head[i];
+            if (legacy > at_least)
+                at_least = legacy;
         } else if (hst != SIGIL_ST_OBJECT_INVALID) {
             snprintf(why, why_len, "the audit trail's head record is unreadable or edited");
             st = hst == SIGIL_ST_OK ? SIGIL_ST_INTEGRITY_FAILURE : hst;
+            goto out;
+        }
+        if (a->next_seq < at_least) {
+            snprintf(why, why_len,
+                     "audit trail cut: it holds %llu records but held at least %llu (deleted or truncated "
+                     "records); investigate with 'sigil-admin audit verify' on an earlier export",
+                     (unsigned long long)a->next_seq, (unsigned long long)at_least);
+            st = SIGIL_ST_INTEGRITY_FAILURE;
             goto out;
         }
     }

@@ -209,7 +209,7 @@ sigil_status fw_backup_restore(sigil_fw *fw, const uint8_t *blob, size_t len, ui
         pthread_mutex_lock(&t->lock);
         if (t->initialised && strcmp(t->serial, fresh.serial) == 0)
             st = SIGIL_ST_SEAL_EXISTS;
-        if (!t->initialised && slot == UINT32_MAX)
+        if (!t->initialised && !t->damaged && slot == UINT32_MAX)
             slot = i;
         pthread_mutex_unlock(&t->lock);
     }
@@ -222,7 +222,7 @@ sigil_status fw_backup_restore(sigil_fw *fw, const uint8_t *blob, size_t len, ui
 
     fw_token *t = &fw->tokens[slot];
     pthread_mutex_lock(&t->lock);
-    if (t->initialised) {
+    if (t->initialised || t->damaged) {
         st = SIGIL_ST_NO_FREE_SLOT; /* taken meanwhile */
         goto unlock;
     }

@@ -176,6 +176,7 @@ sigil_status fw_zeroize(sigil_fw *fw, uint16_t event)
         if (fw_keystore_wipe_slot_locked(fw, slot) != SIGIL_ST_OK)
             st = SIGIL_ST_STORAGE_FAILURE;
         t->initialised = false;
+        t->damaged = false;
         sigil_wipe(&t->so, sizeof(t->so));
         sigil_wipe(&t->user, sizeof(t->user));
         if (fw_token_save_locked(fw, slot) != SIGIL_ST_OK)

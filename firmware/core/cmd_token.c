@@ -168,7 +168,7 @@ sigil_status fw_cmd_seal_create(sigil_fw *fw, fw_req *rq)
     for (uint32_t slot = 0; slot < fw->cfg.slot_count; slot++) {
         fw_token *t = &fw->tokens[slot];
         pthread_mutex_lock(&t->lock);
-        if (!t->initialised) {
+        if (!t->initialised && !t->damaged) {
             st = token_create_locked(fw, slot, label, so_pin, so_len, user_pin, user_len);
             pthread_mutex_unlock(&t->lock);
             if (st == SIGIL_ST_OK) {

@@ -107,6 +107,8 @@ FW_WUR sigil_status fw_policy_count_locked(sigil_fw *fw, uint32_t slot, uint32_t
 typedef struct {
     pthread_mutex_t lock;                /* guards everything below */
     bool initialised;
+    bool damaged;              /* its record failed the integrity check at start: served by
+                                  nobody, never taken for a new seal (its keys stay on disk) */
     char label[SIGIL_LABEL_MAX_LEN + 1];
     char serial[FW_SERIAL_LEN + 1];
     fw_cred so;
@@ -205,6 +207,8 @@ struct sigil_fw {
     fw_cred admin;
     fw_cred auditor;
     uint32_t next_handle;
+    uint64_t audit_vouched;    /* the trail held at least this many records at its last durable
+                                  checkpoint: a shorter trail at start is a cut one */
     fw_appctx *contexts;
 
     fw_token *tokens;          /* cfg.slot_count of them */
@@ -221,6 +225,8 @@ struct sigil_fw {
 
 /* appliance.c: the appliance record (initialised, admin credential, handle counter). */
 FW_WUR sigil_status fw_appliance_load(sigil_fw *fw);
+/* Raises the trail length the appliance record vouches for (a durable checkpoint). */
+FW_WUR sigil_status fw_appliance_vouch_audit(sigil_fw *fw, uint64_t records);
 FW_WUR sigil_status fw_appliance_save_locked(sigil_fw *fw);
 /* Reserves n consecutive handles durably; returns the first. */
 FW_WUR sigil_status fw_handles_reserve(sigil_fw *fw, uint32_t n, uint32_t *first);

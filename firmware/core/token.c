@@ -72,6 +72,8 @@ static sigil_status token_load(sigil_fw *fw, uint32_t slot)
         st = fw_keystore_remove_orphans(fw, slot);
         goto out;
     }
+    if (st == SIGIL_ST_INTEGRITY_FAILURE)
+        goto damaged;
     if (st != SIGIL_ST_OK)
         goto out;
     sigil_rd_init(&r, buf, len);
@@ -85,10 +87,8 @@ static sigil_status token_load(sigil_fw *fw, uint32_t slot)
     t->sig_reserved = sigil_rd_u64(&r);
     /* Counts since the last reservation are unknown after a restart: take the bound. */
     t->sig_count = t->sig_reserved;
-    if (!sigil_rd_done(&r) || version != TOKEN_RECORD_VERSION || stored_slot != slot) {
-        st = SIGIL_ST_INTEGRITY_FAILURE;
-        goto out;
-    }
+    if (!sigil_rd_done(&r) || version != TOKEN_RECORD_VERSION || stored_slot != slot)
+        goto damaged;
     t->initialised = true;
     st = fw_keystore_load_slot(fw, slot);
     if (st == SIGIL_ST_OK && t->policy.state == SIGIL_SEAL_REVOKED)
@@ -97,6 +97,20 @@ static sigil_status token_load(sigil_fw *fw, uint32_t slot)
 out:
     sigil_wipe(buf, sizeof(buf));
     return st;
+damaged:
+    /* One damaged seal record costs that seal, not the appliance: the slot is set aside
+     * (counted with the refused blobs, recorded at start), its keys are left on disk for a
+     * restore, and no new seal is created over it. */
+    sigil_wipe(t->label, sizeof(t->label));
+    sigil_wipe(t->serial, sizeof(t->serial));
+    sigil_wipe(&t->so, sizeof(t->so));
+    sigil_wipe(&t->user, sizeof(t->user));
+    sigil_wipe(&t->policy, sizeof(t->policy));
+    t->sig_reserved = t->sig_count = 0;
+    t->damaged = true;
+    fw->refused_blobs++;
+    st = SIGIL_ST_OK;
+    goto out;
 }
 
 sigil_status fw_tokens_load(sigil_fw *fw)

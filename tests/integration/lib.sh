@@ -146,7 +146,8 @@ trap 'exit 130' INT TERM
 emu_start() {
   mkdir -p "$STATE"
   rm -f "$SOCK"
-  "$EMU" --state-dir "$STATE" --listen "unix:$SOCK" >>"$EMU_LOG" 2>&1 &
+  # shellcheck disable=SC2086 # EMU_EXTRA_ARGS: further options, split into words
+  "$EMU" --state-dir "$STATE" --listen "unix:$SOCK" ${EMU_EXTRA_ARGS:-} >>"$EMU_LOG" 2>&1 &
   EMU_PID=$!
   local i
   for i in $(seq 200); do

@@ -30,9 +30,10 @@ set(SIGIL_ROB_TESTS
   fork_threads        # fork: child not initialised; 32 threads of mixed work, signatures verified
   soak                # RSS, descriptors and threads of the emulator over a signing run
   corrupt_state       # edited, truncated, swapped state files and audit trail
+  overload            # 256 signing threads on 2 workers: nothing dropped, one audit record each
 )
 
-set(SIGIL_ROB_ENV "SIGIL_TEST_EMU=$<TARGET_FILE:sigil-emu>;SIGIL_TEST_MODULE=$<TARGET_FILE:sigil-pkcs11>;SIGIL_TEST_ADMIN=$<TARGET_FILE:sigil-admin>;SIGIL_TEST_CRASHPOINT=$<TARGET_FILE:sigil_crashpoint>;SIGIL_TEST_FORK_THREADS=$<TARGET_FILE:rob_fork_threads>;SIGIL_TEST_RESTART_CLIENT=$<TARGET_FILE:rob_restart_under_load>;SIGIL_TEST_SOAK_CLIENT=$<TARGET_FILE:rob_soak_client>")
+set(SIGIL_ROB_ENV "SIGIL_TEST_EMU=$<TARGET_FILE:sigil-emu>;SIGIL_TEST_MODULE=$<TARGET_FILE:sigil-pkcs11>;SIGIL_TEST_ADMIN=$<TARGET_FILE:sigil-admin>;SIGIL_TEST_CRASHPOINT=$<TARGET_FILE:sigil_crashpoint>;SIGIL_TEST_FORK_THREADS=$<TARGET_FILE:rob_fork_threads>;SIGIL_TEST_RESTART_CLIENT=$<TARGET_FILE:rob_restart_under_load>;SIGIL_TEST_SOAK_CLIENT=$<TARGET_FILE:rob_soak_client>;SIGIL_TEST_BENCH=$<TARGET_FILE:sigil-bench>")
 if(SIGIL_SANITIZE)
   # Shorter runs, no LD_PRELOAD crash points, no RSS bound (the sanitizers' own memory).
   string(APPEND SIGIL_ROB_ENV ";SIGIL_ROB_SANITIZED=1")
@@ -67,5 +68,5 @@ endif()
 
 # Timing and memory figures mean something only when the tests do not share the two cores.
 set_tests_properties(robustness_crash_consistency robustness_hostile_clients robustness_soak
-                     robustness_fork_threads robustness_restart_under_load PROPERTIES
+                     robustness_fork_threads robustness_restart_under_load robustness_overload PROPERTIES
   RESOURCE_LOCK sigil_rob_cpu)

@@ -152,6 +152,55 @@ static void test_edited_blob_refused(void **state)
     assert_non_null(fake_platform_blob(t->plat, name, &len));
 }
 
+static sigil_audit_rec trail[256]; /* the trail as read back by read_trail */
+
+/* Creates a seal as the administrator (logged in here if not yet); returns its slot. */
+static uint32_t create_seal(tfw *t, const char *label, sigil_status want)
+{
+    sigil_wr *w = body();
+    wr_pin(w, ADMIN_PIN);
+    sigil_status st = tfw_call(t, SIGIL_OP_ADMIN_LOGIN, w, NULL);
+    assert_true(st == SIGIL_ST_OK || st == SIGIL_ST_ALREADY_LOGGED_IN);
+    w = body();
+    sigil_wr_str(w, label);
+    wr_pin(w, SO_PIN);
+    wr_pin(w, USER_PIN);
+    sigil_rd r;
+    assert_int_equal(tfw_call(t, SIGIL_OP_SEAL_CREATE, w, &r), want);
+    return want == SIGIL_ST_OK ? sigil_rd_u32(&r) : UINT32_MAX;
+}
+
+/* A damaged seal record costs that seal only: the appliance starts and serves the
+ * others, the slot is not handed out again, and its keys stay on disk. */
+static void test_damaged_seal_record_costs_that_seal(void **state)
+{
+    tfw *t = *state;
+    sigil_obj_record pub, priv;
+    uint8_t sig[512], d[32] = {1};
+    size_t n, len;
+    keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_OK);
+    assert_int_equal(create_seal(t, "seal-b", SIGIL_ST_OK), 1);
+    assert_non_null(fake_platform_blob(t->plat, "token-0001", &len));
+    assert_true(fake_platform_flip_bit(t->plat, "token-0001", (len - 3) * 8 + 1));
+    restart(t);
+    assert_int_equal(sigil_fw_refused_blobs(t->fw), 1);
+    /* Slot 0 signs as before. */
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
+    assert_int_equal(sign(t, priv.handle, SIGIL_MECH_ECDSA, d, 32, sig, &n), SIGIL_ST_OK);
+    /* Slot 1 serves nobody, and a new seal goes to slot 2. */
+    assert_int_equal(login(t, 1, SIGIL_USER_USER, USER_PIN), SIGIL_ST_TOKEN_NOT_INITIALIZED);
+    assert_int_equal(create_seal(t, "seal-c", SIGIL_ST_OK), 2);
+    /* The damaged record stays for inspection or a restore. */
+    assert_non_null(fake_platform_blob(t->plat, "token-0001", &len));
+    /* The start recorded the refusal. */
+    bool clean;
+    size_t nrec = read_trail(t, trail, 256, &clean);
+    bool refused = false;
+    for (size_t i = 0; i < nrec; i++)
+        refused |= trail[i].event == SIGIL_AUDIT_EV_REFUSED_BLOB;
+    assert_true(refused);
+}
+
 static void test_swapped_blob_refused(void **state)
 {
     tfw *t = *state;
@@ -378,7 +427,6 @@ static void test_init_token_and_seal_slots(void **state)
 }
 
 
-static sigil_audit_rec trail[256];
 
 static void test_audit_every_signature(void **state)
 {
@@ -921,6 +969,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rsa_sign, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edited_blob_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_swapped_blob_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_seal_record_costs_that_seal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pin_lockout_survives_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_counter_written_before_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keygen_storage_fault_leaves_nothing, setup, teardown),

@@ -545,15 +545,21 @@ static void test_seal_destroy_and_revoked_reinit(void **state)
     free(backup);
 }
 
-static void test_audit_cut_at_record_boundary_refused(void **state)
+/* The auditor (on a connection of application id) has the device write a checkpoint. */
+static void checkpoint_as_auditor(tfw *t, uint8_t id)
 {
-    tfw *t = *state;
     set_auditor_pin(t);
-    sigil_fw_conn *aud = conn_as(t, R_AUDITOR, 7), *main_conn = t->conn;
+    sigil_fw_conn *aud = conn_as(t, R_AUDITOR, id), *main_conn = t->conn;
     t->conn = aud;
     assert_int_equal(tfw_call(t, SIGIL_OP_AUDIT_CHECKPOINT, NULL, NULL), SIGIL_ST_OK);
     t->conn = main_conn;
     sigil_fw_conn_free(aud);
+}
+
+static void test_audit_cut_at_record_boundary_refused(void **state)
+{
+    tfw *t = *state;
+    checkpoint_as_auditor(t, 7);
     /* Cut the trail after its first record: whole records, no torn tail. */
     size_t len;
     const uint8_t *log = fake_platform_blob(t->plat, "audit.log", &len);
@@ -574,17 +580,35 @@ static void test_audit_cut_at_record_boundary_refused(void **state)
     tfw_open(t);
 }
 
+/* The trail's length at its last checkpoint is vouched for by the appliance record, not by
+ * a file of the trail's own: emptying the trail (and there is no audit-* file to delete with
+ * it) stops the start-up. */
+static void test_audit_cut_refuses_start(void **state)
+{
+    tfw *t = *state;
+    checkpoint_as_auditor(t, 9);
+    size_t len;
+    for (size_t i = 0; i < fake_platform_blob_count(t->plat); i++)
+        assert_true(strncmp(fake_platform_blob_name(t->plat, i), "audit-", 6) != 0);
+    assert_non_null(fake_platform_blob(t->plat, "audit.log", &len));
+    fake_platform_set_blob(t->plat, "audit.log", (const uint8_t *)"", 0);
+    tfw_close(t);
+    sigil_fw_config cfg;
+    sigil_fw_config_default(&cfg);
+    char err[300] = "";
+    assert_int_equal(sigil_fw_open(t->plat, &cfg, &t->fw, err, sizeof(err)), SIGIL_ST_INTEGRITY_FAILURE);
+    assert_non_null(strstr(err, "audit trail cut: it holds 0 records"));
+    fake_platform_free(t->plat);
+    t->plat = fake_platform_new(8);
+    tfw_open(t);
+}
+
 static void test_zeroize_after_checkpoint_restarts_fresh(void **state)
 {
     tfw *t = *state;
     char serial[20];
     uint8_t a[65], b[65];
-    set_auditor_pin(t);
-    sigil_fw_conn *aud = conn_as(t, R_AUDITOR, 6), *main_conn = t->conn;
-    t->conn = aud;
-    assert_int_equal(tfw_call(t, SIGIL_OP_AUDIT_CHECKPOINT, NULL, NULL), SIGIL_ST_OK);
-    t->conn = main_conn;
-    sigil_fw_conn_free(aud);
+    checkpoint_as_auditor(t, 6);
     device_keys(t, serial, a, b);
     sigil_wr *w = body();
     sigil_wr_str(w, serial);
@@ -604,6 +628,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_backup_restore_on_another_device, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_destroy_and_revoked_reinit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_cut_at_record_boundary_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_cut_refuses_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zeroize_after_checkpoint_restarts_fresh, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,7 @@
 #
 #   tools/bench/perf-table.sh [--backend openssl|mbedtls]... [--duration SEC] [--repeat N]
 #                             [--threads "1 2 4 8 64"] [--mechanisms "ecdsa-p256 rsa2048-pkcs"]
-#                             [--seals "1 4"] [--workers N] [--max-busy PCT] [--no-build]
+#                             [--seals "1 4"] [--workers N (default 2 per CPU)] [--max-busy PCT] [--no-build]
 #                             [--out DIR]
 #
 # It builds build-perf-<backend> (Release) unless --no-build, starts sigil-emu in a temporary
@@ -25,7 +25,7 @@ REPEAT=3
 THREADS="1 2 4 8 64"
 MECHS="ecdsa-p256 rsa2048-pkcs"
 SEALS="1 4"
-WORKERS=32
+WORKERS=$((2 * $(nproc))) # the emulator's default: two per CPU
 MAX_BUSY=25
 QUIET_WAIT=600
 BUILD=1
