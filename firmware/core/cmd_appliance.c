@@ -128,7 +128,7 @@ static sigil_status role_login(sigil_fw *fw, fw_req *rq, uint8_t role)
         return SIGIL_ST_ANOTHER_USER_LOGGED_IN;
     pthread_mutex_lock(&fw->appl_lock);
     fw_cred *cred = role == SIGIL_AUDIT_ROLE_ADMIN ? &fw->admin : &fw->auditor;
-    st = fw_cred_check(fw, cred, pin, n, save_appliance, NULL, &fw->appl_lock);
+    st = fw_cred_check(fw, cred, pin, n, save_appliance, NULL, &fw->appl_lock, &fw->appl_cred_done);
     pthread_mutex_unlock(&fw->appl_lock);
     if (st == SIGIL_ST_OK)
         fw_appliance_role_set(fw, rq->conn, role);

@@ -131,7 +131,7 @@ sigil_status fw_cmd_init_token(sigil_fw *fw, fw_req *rq)
         st = SIGIL_ST_SEAL_REVOKED; /* revoked is final: not even its SO brings it back */
         goto out;
     }
-    st = fw_cred_check(fw, &t->so, so_pin, n, save_token, &slot, &t->lock);
+    st = fw_cred_check(fw, &t->so, so_pin, n, save_token, &slot, &t->lock, &t->cred_done);
     if (st != SIGIL_ST_OK)
         goto out;
     /* Re-initialisation: every object goes, the user PIN with them. The policy is the
@@ -228,7 +228,7 @@ sigil_status fw_cmd_login(sigil_fw *fw, fw_req *rq)
         goto out;
     }
     cred = want == SIGIL_LOGIN_SO ? &t->so : &t->user;
-    st = fw_cred_check(fw, cred, pin, n, save_token, &slot, &t->lock);
+    st = fw_cred_check(fw, cred, pin, n, save_token, &slot, &t->lock, &t->cred_done);
     if (st == SIGIL_ST_OK && type == SIGIL_USER_CONTEXT)
         fw_login_grant(fw, conn, slot);
     else if (st == SIGIL_ST_OK)
@@ -303,7 +303,7 @@ sigil_status fw_cmd_set_pin(sigil_fw *fw, fw_req *rq)
         goto out;
     }
     cred = so ? &t->so : &t->user;
-    st = fw_cred_check(fw, cred, old_pin, old_len, save_token, &slot, &t->lock);
+    st = fw_cred_check(fw, cred, old_pin, old_len, save_token, &slot, &t->lock, &t->cred_done);
     if (st == SIGIL_ST_OK)
         st = fw_cred_replace(fw, cred, &fresh, save_token, &slot);
 out:

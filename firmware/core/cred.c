@@ -88,12 +88,17 @@ void fw_cred_read(sigil_rd *r, fw_cred *c)
 }
 
 sigil_status fw_cred_check(sigil_fw *fw, fw_cred *c, const uint8_t *pin, size_t pin_len,
-                           fw_cred_save_fn save, void *save_ctx, pthread_mutex_t *lock)
+                           fw_cred_save_fn save, void *save_ctx, pthread_mutex_t *lock, pthread_cond_t *cond)
 {
-    fw_cred before = *c, snapshot;
+    fw_cred before, snapshot;
     bool match = false;
     sigil_status st;
 
+    /* Tries spent by checks still in flight are not failures yet (a right PIN among them
+     * gives them back): wait for their outcome rather than answer PIN_LOCKED now. */
+    while (c->set && c->tries_left == 0 && c->checking > 0)
+        pthread_cond_wait(cond, lock);
+    before = *c;
     if (!c->set)
         return SIGIL_ST_USER_PIN_NOT_INITIALIZED;
     if (c->tries_left == 0)
@@ -111,9 +116,13 @@ sigil_status fw_cred_check(sigil_fw *fw, fw_cred *c, const uint8_t *pin, size_t 
     }
     /* The KDF runs without the lock; the try is already spent in storage. */
     snapshot = *c;
+    c->checking++;
     pthread_mutex_unlock(lock);
     st = fw_cred_matches(&snapshot, pin, pin_len, &match);
     pthread_mutex_lock(lock);
+    if (c->checking > 0) /* (a zeroisation meanwhile wiped the credential) */
+        c->checking--;
+    pthread_cond_broadcast(cond);
     /* Replaced meanwhile (a new PIN set): this PIN was checked against the old one. */
     if (st == SIGIL_ST_OK && match && !sigil_ct_equal(snapshot.salt, c->salt, sizeof(c->salt)))
         match = false;
@@ -140,6 +149,7 @@ sigil_status fw_cred_replace(sigil_fw *fw, fw_cred *c, fw_cred *fresh, fw_cred_s
 {
     fw_cred old = *c;
     *c = *fresh;
+    c->checking = old.checking; /* checks of the old PIN still in flight */
     sigil_status st = save(fw, save_ctx);
     if (st != SIGIL_ST_OK)
         *c = old; /* nothing changed */

@@ -75,7 +75,8 @@ sigil_status sigil_fw_open(const sigil_platform *plat, const sigil_fw_config *cf
         goto out;
     fw->plat = plat;
     fw->cfg = *cfg;
-    if (pthread_mutex_init(&fw->lock, NULL) != 0 || pthread_mutex_init(&fw->appl_lock, NULL) != 0)
+    if (pthread_mutex_init(&fw->lock, NULL) != 0 || pthread_mutex_init(&fw->appl_lock, NULL) != 0 ||
+        pthread_cond_init(&fw->appl_cred_done, NULL) != 0)
         goto out;
 
     entropy_source_set(plat, NULL);
@@ -157,6 +158,7 @@ void sigil_fw_close(sigil_fw *fw)
         free(c);
     }
     pthread_mutex_destroy(&fw->lock);
+    pthread_cond_destroy(&fw->appl_cred_done);
     pthread_mutex_destroy(&fw->appl_lock);
     sigil_wipe(fw, sizeof(*fw));
     free(fw);

@@ -33,6 +33,7 @@ typedef struct {
     uint32_t tries_left;
     uint32_t max_tries;
     bool failed_since_success;
+    uint32_t checking;      /* checks in flight (their tries spent, not yet judged); not stored */
 } fw_cred;
 
 FW_WUR sigil_status fw_cred_make(fw_cred *c, const uint8_t *pin, size_t pin_len,
@@ -45,17 +46,20 @@ void fw_cred_read(sigil_rd *r, fw_cred *c);
 FW_WUR sigil_status fw_pin_len_ok(size_t len);
 /* Persists the record that holds a credential (the caller holds its lock). */
 typedef sigil_status (*fw_cred_save_fn)(sigil_fw *fw, void *save_ctx);
-/* Checks pin against c: the retry counter is decremented and persisted BEFORE the
- * comparison and restored on success, so a crash can never grant extra tries.
- * PIN_LOCKED when no try is left, PIN_INCORRECT on a mismatch. The caller holds
- * lock (which guards c); it is released while the KDF runs, so that a login does
- * not stall the signers of the seal. */
 /* Puts fresh in place of *c and persists it; on failure *c is as it was. fresh is
  * wiped. The caller holds the lock that guards c. */
 FW_WUR sigil_status fw_cred_replace(sigil_fw *fw, fw_cred *c, fw_cred *fresh, fw_cred_save_fn save,
                                     void *save_ctx);
+/* Checks pin against c: the retry counter is decremented and persisted BEFORE the
+ * comparison and restored on success, so a crash can never grant extra tries.
+ * PIN_LOCKED when no try is left, PIN_INCORRECT on a mismatch. The caller holds
+ * lock (which guards c); it is released while the KDF runs, so that a login does
+ * not stall the signers of the seal. A check that finds no try left while others are
+ * in flight waits on cond (used with lock only) for their outcome before it answers
+ * PIN_LOCKED: tries they spent are not failures until judged. */
 FW_WUR sigil_status fw_cred_check(sigil_fw *fw, fw_cred *c, const uint8_t *pin, size_t pin_len,
-                                  fw_cred_save_fn save, void *save_ctx, pthread_mutex_t *lock);
+                                  fw_cred_save_fn save, void *save_ctx, pthread_mutex_t *lock,
+                                  pthread_cond_t *cond);
 
 /* ---- sealed storage (sealed.c) ----------------------------------------- */
 
@@ -106,6 +110,7 @@ FW_WUR sigil_status fw_policy_count_locked(sigil_fw *fw, uint32_t slot, uint32_t
 
 typedef struct {
     pthread_mutex_t lock;                /* guards everything below */
+    pthread_cond_t cred_done;  /* with lock: a PIN check of this seal finished */
     bool initialised;
     bool damaged;              /* its record failed the integrity check at start: served by
                                   nobody, never taken for a new seal (its keys stay on disk) */
@@ -202,6 +207,7 @@ struct sigil_fw {
 
     pthread_mutex_t lock;                /* the application contexts */
     pthread_mutex_t appl_lock;           /* the appliance record: the fields below */
+    pthread_cond_t appl_cred_done;       /* with appl_lock: an administrator or auditor PIN check finished */
     bool initialised;
     bool token_init_open;      /* C_InitToken may make a seal of a free slot */
     fw_cred admin;

@@ -119,7 +119,8 @@ sigil_status fw_tokens_load(sigil_fw *fw)
     if (fw->tokens == NULL)
         return SIGIL_ST_NO_MEMORY;
     for (uint32_t i = 0; i < fw->cfg.slot_count; i++) {
-        if (pthread_mutex_init(&fw->tokens[i].lock, NULL) != 0)
+        if (pthread_mutex_init(&fw->tokens[i].lock, NULL) != 0 ||
+            pthread_cond_init(&fw->tokens[i].cred_done, NULL) != 0)
             return SIGIL_ST_NO_MEMORY;
     }
     for (uint32_t i = 0; i < fw->cfg.slot_count; i++) {
@@ -136,6 +137,7 @@ void fw_tokens_free(sigil_fw *fw)
         return;
     for (uint32_t i = 0; i < fw->cfg.slot_count; i++) {
         fw_keystore_free_list(fw->tokens[i].objects);
+        pthread_cond_destroy(&fw->tokens[i].cred_done);
         pthread_mutex_destroy(&fw->tokens[i].lock);
     }
     sigil_wipe(fw->tokens, fw->cfg.slot_count * sizeof(fw_token));

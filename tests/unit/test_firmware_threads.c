@@ -208,10 +208,86 @@ static void test_concurrent_callers(void **state)
     assert_int_equal(signs, SIGNERS * SIGNS_PER_THREAD);
 }
 
+#define PIN_RACERS 16 /* more than SIGIL_FW_DEFAULT_PIN_TRIES */
+
+typedef struct {
+    tfw *shared;
+    int id;
+    pthread_barrier_t *start;
+    sigil_status st;
+} pin_racer;
+
+static void *right_pin(void *arg)
+{
+    pin_racer *p = arg;
+    tfw v;
+    view_open(&v, p->shared, (uint8_t)(0x40 + p->id));
+    pthread_barrier_wait(p->start);
+    p->st = v_login(&v, 0, USER_PIN);
+    view_close(&v);
+    return NULL;
+}
+
+/* More applications than the seal has tries log in at once, all with the right PIN: each
+ * spends a try before its check, but none may be told PIN_LOCKED because the others' tries
+ * are still in flight; afterwards the counter is whole again. */
+static void test_concurrent_right_pins_never_locked(void **state)
+{
+    tfw *t = *state;
+    pin_racer pr[PIN_RACERS];
+    pthread_t th[PIN_RACERS];
+    pthread_barrier_t start;
+    /* A PIN whose KDF takes long enough (20,000 iterations) for the checks to overlap:
+     * the device restarted with that setting, and the user PIN set again under it. */
+    sigil_fw_conn_free(t->conn);
+    sigil_fw_close(t->fw);
+    sigil_fw_config cfg;
+    sigil_fw_config_default(&cfg);
+    cfg.kdf_iterations = 20000;
+    char err[200];
+    assert_int_equal(sigil_fw_open(t->plat, &cfg, &t->fw, err, sizeof(err)), SIGIL_ST_OK);
+    t->conn = sigil_fw_conn_new(t->fw);
+    hello(t);
+    assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
+    sigil_wr *sp = body();
+    sigil_wr_u32(sp, 0);
+    wr_pin(sp, USER_PIN);
+    wr_pin(sp, USER_PIN);
+    assert_int_equal(tfw_call(t, SIGIL_OP_SET_PIN, sp, NULL), SIGIL_ST_OK);
+    assert_int_equal(pthread_barrier_init(&start, NULL, PIN_RACERS), 0);
+    for (int round = 0; round < 5; round++) {
+        for (int i = 0; i < PIN_RACERS; i++) {
+            pr[i] = (pin_racer){.shared = t, .id = round * PIN_RACERS + i, .start = &start};
+            assert_int_equal(pthread_create(&th[i], NULL, right_pin, &pr[i]), 0);
+        }
+        for (int i = 0; i < PIN_RACERS; i++) {
+            pthread_join(th[i], NULL);
+            if (pr[i].st != SIGIL_ST_OK)
+                fail_msg("round %d, application %d: %s", round, i, sigil_status_message(pr[i].st));
+        }
+    }
+    pthread_barrier_destroy(&start);
+    sigil_wr *w = body();
+    sigil_rd r;
+    sigil_wr_u32(w, 0);
+    assert_int_equal(tfw_call(t, SIGIL_OP_TOKEN_INFO, w, &r), SIGIL_ST_OK);
+    uint32_t flags = sigil_rd_u32(&r);
+    char label[40], serial[40];
+    sigil_rd_str(&r, label, 32);
+    sigil_rd_str(&r, serial, 16);
+    (void)sigil_rd_u32(&r); /* objects */
+    (void)sigil_rd_u32(&r); /* login state */
+    uint32_t user_left = sigil_rd_u32(&r);
+    assert_true(sigil_rd_ok(&r));
+    assert_int_equal(flags & (SIGIL_TOKEN_USER_PIN_LOCKED | SIGIL_TOKEN_USER_PIN_COUNT_LOW), 0);
+    assert_int_equal(user_left, SIGIL_FW_DEFAULT_PIN_TRIES);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_right_pins_never_locked, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
