@@ -34,7 +34,8 @@
     X(REFUSED_BLOB, 0x8003)              \
     X(SELF_TEST_FAILED, 0x8004)          \
     X(CHECKPOINT, 0x8005)                \
-    X(TAMPER, 0x8006)
+    X(TAMPER, 0x8006)                    \
+    X(INTENT, 0x8007)
 
 typedef enum {
 #define SIGIL_AUDIT_EV_ENUM(name, num) SIGIL_AUDIT_EV_##name = num,

@@ -332,12 +332,21 @@ typedef enum {
     FW_NEED_SEAL_USER, /* user of the slot named by the first field */
 } fw_need;
 
+/* A command that changes stored state first writes a durable INTENT record (write-ahead),
+ * so that a crash between its effect and its outcome record still leaves a trace. */
+typedef enum {
+    FW_INTENT_NONE,    /* no stored effect, or recorded before its effect anyway */
+    FW_INTENT,         /* intent recorded without a slot */
+    FW_INTENT_SLOT,    /* intent recorded with the slot named by the first field */
+} fw_intent;
+
 typedef struct {
     uint16_t opcode;
     fw_cmd_fn fn;
     fw_need need;
     bool crypto;       /* refused while the device is in the error state */
     bool audit;        /* every outcome recorded (refusals of any command always are) */
+    fw_intent intent;  /* stored effects: an INTENT record first */
 } fw_command;
 
 const fw_command *fw_command_find(uint16_t opcode);

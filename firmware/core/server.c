@@ -113,6 +113,25 @@ static sigil_status audit_request(sigil_fw *fw, fw_req *rq, uint16_t opcode, sig
     return fw_audit_queue(fw, &r, upto);
 }
 
+/* Writes, durably, that opcode is about to change stored state (write-ahead: a crash
+ * between the effect and its outcome record leaves this trace). Data: the opcode. */
+static sigil_status audit_intent(sigil_fw *fw, const fw_req *rq, const fw_command *cmd, const uint8_t *body,
+                                 size_t len)
+{
+    uint32_t slot = SIGIL_AUDIT_NO_SLOT;
+    if (cmd->intent == FW_INTENT_SLOT && peek_slot(fw, body, len, &slot) != SIGIL_ST_OK)
+        slot = SIGIL_AUDIT_NO_SLOT; /* the handler answers for a bad slot */
+    sigil_audit_rec r = {
+        .event = SIGIL_AUDIT_EV_INTENT,
+        .role = caller_role(fw, rq->conn, slot),
+        .slot = slot,
+        .ctx = fw_ctx_id(fw, rq->conn),
+        .data = {(uint8_t)(cmd->opcode >> 8), (uint8_t)cmd->opcode},
+        .data_len = 2,
+    };
+    return fw_audit_write(fw, &r);
+}
+
 sigil_status sigil_fw_audit_sync(sigil_fw *fw, uint64_t upto)
 {
     return fw_audit_sync(fw, upto);
@@ -185,6 +204,8 @@ size_t sigil_fw_handle_queued(sigil_fw *fw, sigil_fw_conn *conn, const uint8_t *
     }
     if (st == SIGIL_ST_OK && cmd->audit && !fw_audit_ok(fw))
         st = SIGIL_ST_AUDIT_FAILURE; /* fail closed: no audited service without a trail */
+    if (st == SIGIL_ST_OK && cmd->intent != FW_INTENT_NONE)
+        st = audit_intent(fw, &rq, cmd, body, h.body_len);
     if (st == SIGIL_ST_OK) {
         st = cmd->fn(fw, &rq);
         if (st == SIGIL_ST_OK && !sigil_wr_ok(&out))

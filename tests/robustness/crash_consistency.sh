@@ -35,7 +35,7 @@ else
   note "$CYCLES random SIGKILL cycles (sanitizer build: no crash-point injector; budget ${BUDGET} s)"
 fi
 if ! rob_py crash_consistency.py --emu "$EMU" --state "$STATE" --sock "$SOCK" --log "$EMU_LOG" \
-    --cycles "$CYCLES" --budget "$BUDGET" "${seed_args[@]}" ${CRASH_STRICT_AUDIT_ORDER:+--strict-audit-order} \
+    --cycles "$CYCLES" --budget "$BUDGET" "${seed_args[@]}" --strict-audit-order \
     --known-bugs "${CRASH_KNOWN_BUGS:-}"; then
   fail "crash consistency violated (see above; the emulator log follows)"
 fi

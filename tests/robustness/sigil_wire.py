@@ -258,7 +258,7 @@ def ecdsa_p256_verify(point, digest, sig_rs):
 
 AUDIT_BODY_MAX = 8 + 8 + 2 + 2 + 4 * 5 + 4 + 96
 EV = {"DEVICE_START": 0x8001, "TORN_TAIL": 0x8002, "REFUSED_BLOB": 0x8003,
-      "SELF_TEST_FAILED": 0x8004, "CHECKPOINT": 0x8005, "TAMPER": 0x8006}
+      "SELF_TEST_FAILED": 0x8004, "CHECKPOINT": 0x8005, "TAMPER": 0x8006, "INTENT": 0x8007}
 EVNAME = {v: k for k, v in EV.items()}
 CHECKPOINT_LABEL = b"SIGIL-AUDIT-CHECKPOINT-V1"
 

@@ -518,6 +518,12 @@ static void test_describe(void **state)
     assert_non_null(strstr(out, "RSA-PSS"));
     assert_non_null(strstr(out, "SEAL_SUSPENDED"));
     assert_non_null(strstr(out, "abababab"));
+    /* An INTENT record names the command that is about to change stored state. */
+    sigil_audit_rec in = {.seq = 4, .event = SIGIL_AUDIT_EV_INTENT, .role = SIGIL_AUDIT_ROLE_ADMIN,
+                          .slot = 1, .data = {SIGIL_OP_POLICY_SET >> 8, SIGIL_OP_POLICY_SET & 0xff}, .data_len = 2};
+    admin_audit_describe(&in, out, sizeof out);
+    assert_non_null(strstr(out, "INTENT by administrator, slot 1, POLICY_SET about to change stored state"));
+    assert_null(strstr(out, "data "));
     /* Cut short, still terminated. */
     admin_audit_describe(&r, out, 10);
     assert_int_equal(strlen(out), 9);

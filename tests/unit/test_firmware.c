@@ -265,8 +265,9 @@ static void test_counter_written_before_check(void **state)
     sigil_wr *w = body();
     sigil_wr_u32(w, 0);
     assert_int_equal(tfw_call(t, SIGIL_OP_LOGOUT, w, NULL), SIGIL_ST_OK);
-    /* If the decremented counter cannot be stored, the PIN is not even compared. */
-    fake_platform_fail_write_after(t->plat, 1);
+    /* If the decremented counter cannot be stored, the PIN is not even compared. (Write 1
+     * is the login's INTENT record, write 2 the counter.) */
+    fake_platform_fail_write_after(t->plat, 2);
     assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_STORAGE_FAILURE);
     w = body();
     sigil_wr_u32(w, 0);
@@ -287,11 +288,12 @@ static void test_keygen_storage_fault_leaves_nothing(void **state)
     tfw *t = *state;
     sigil_obj_record pub, priv;
     size_t before = fake_platform_blob_count(t->plat);
-    /* Writes: appliance record (handle reservation), private blob, public blob. */
-    fake_platform_fail_write_after(t->plat, 3);
+    /* Writes: the INTENT record, appliance record (handle reservation), private blob,
+     * public blob. */
+    fake_platform_fail_write_after(t->plat, 4);
     keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_STORAGE_FAILURE);
     assert_int_equal(fake_platform_blob_count(t->plat), before);
-    fake_platform_tear_write_after(t->plat, 2);
+    fake_platform_tear_write_after(t->plat, 3);
     keygen(t, SIGIL_KEYTYPE_EC, 256, &pub, &priv, SIGIL_ST_STORAGE_FAILURE);
     restart(t);
     assert_int_equal(login(t, 0, SIGIL_USER_USER, USER_PIN), SIGIL_ST_OK);
@@ -442,15 +444,30 @@ static void test_audit_every_signature(void **state)
     }
     size_t count = read_trail(t, trail, 256, &clean);
     assert_true(clean);
-    /* DEVICE_START, APPLIANCE_INIT, ADMIN_LOGIN, SEAL_CREATE, LOGIN, GENERATE_KEYPAIR, 5 x SIGN */
-    assert_int_equal(count, 11);
+    /* DEVICE_START, then APPLIANCE_INIT, ADMIN_LOGIN, SEAL_CREATE, LOGIN and GENERATE_KEYPAIR,
+     * each after its INTENT record (write-ahead: data = the opcode), then 5 x SIGN (no
+     * intent: a signature leaves the device only after its record). */
+    assert_int_equal(count, 16);
     assert_int_equal(trail[0].event, SIGIL_AUDIT_EV_DEVICE_START);
-    assert_int_equal(trail[4].event, SIGIL_OP_LOGIN);
-    assert_int_equal(trail[4].role, SIGIL_AUDIT_ROLE_SEAL_USER);
-    assert_int_equal(trail[5].event, SIGIL_OP_GENERATE_KEYPAIR);
-    assert_int_equal(trail[5].handle, priv.handle);
+    const uint16_t ops[] = {SIGIL_OP_APPLIANCE_INIT, SIGIL_OP_ADMIN_LOGIN, SIGIL_OP_SEAL_CREATE, SIGIL_OP_LOGIN,
+                            SIGIL_OP_GENERATE_KEYPAIR};
     for (int i = 0; i < 5; i++) {
-        sigil_audit_rec *r = &trail[6 + i];
+        const sigil_audit_rec *in = &trail[1 + 2 * i], *out = &trail[2 + 2 * i];
+        assert_int_equal(in->event, SIGIL_AUDIT_EV_INTENT);
+        assert_int_equal(in->data_len, 2);
+        assert_int_equal(in->data[0] << 8 | in->data[1], ops[i]);
+        assert_int_equal(in->ctx, out->ctx);
+        assert_int_equal(out->event, ops[i]);
+        assert_int_equal(out->status, SIGIL_ST_OK);
+    }
+    assert_int_equal(trail[5].slot, SIGIL_AUDIT_NO_SLOT); /* SEAL_CREATE: the slot is chosen after */
+    assert_int_equal(trail[7].slot, 0);                   /* LOGIN names its seal */
+    assert_int_equal(trail[8].role, SIGIL_AUDIT_ROLE_SEAL_USER);
+    assert_int_equal(trail[9].slot, 0);
+    assert_int_equal(trail[9].role, SIGIL_AUDIT_ROLE_SEAL_USER);
+    assert_int_equal(trail[10].handle, priv.handle);
+    for (int i = 0; i < 5; i++) {
+        sigil_audit_rec *r = &trail[11 + i];
         uint8_t want[32];
         d[31] = (uint8_t)i;
         SHA256(d, 32, want);

@@ -372,6 +372,10 @@ void admin_audit_describe(const sigil_audit_rec *r, char *out, size_t cap)
     case SIGIL_OP_GENERATE_KEYPAIR:
         ADD(", %" PRIu32 " bits", r->mech);
         break;
+    case SIGIL_AUDIT_EV_INTENT:
+        if (r->data_len == 2)
+            ADD(", %s about to change stored state", sigil_opcode_name((uint16_t)(r->data[0] << 8 | r->data[1])));
+        break;
     default:
         break;
     }
@@ -387,7 +391,7 @@ void admin_audit_describe(const sigil_audit_rec *r, char *out, size_t cap)
         text[r->data_len] = '\0';
         admin_text_sanitise(hex, sizeof(hex), text);
         ADD(", %s", hex);
-    } else if (r->event != SIGIL_AUDIT_EV_CHECKPOINT && r->data_len > 0) {
+    } else if (r->event != SIGIL_AUDIT_EV_CHECKPOINT && r->event != SIGIL_AUDIT_EV_INTENT && r->data_len > 0) {
         admin_hex(r->data, r->data_len, hex);
         ADD(", data %s", hex);
     }
