@@ -292,3 +292,40 @@ bool sigil_kat_symmetric(sigil_kat_hmac_fn hmac)
 {
     return hmac != NULL && kat_hashes(hmac) && kat_kdfs() && kat_gcm();
 }
+
+bool sigil_kat_rsa(sigil_crypto_key *key, const uint8_t digest[32], sigil_kat_sign_fn sign,
+                   sigil_kat_verify_fn verify)
+{
+    bool ok = false;
+    const sigil_sig_params pkcs1 = {.scheme = SIGIL_SIG_RSA_PKCS1};
+    const sigil_sig_params pss = {
+        .scheme = SIGIL_SIG_RSA_PSS, .pss_hash = SIGIL_HASH_SHA256, .pss_salt_len = 32};
+    uint8_t block[sizeof sigil_kat_sha256_digest_info + 32];
+    uint8_t sig[SIGIL_CRYPTO_MAX_SIG];
+    size_t sig_len = 0;
+
+    memset(sig, 0, sizeof sig);
+    memcpy(block, sigil_kat_sha256_digest_info, sizeof sigil_kat_sha256_digest_info);
+    memcpy(block + sizeof sigil_kat_sha256_digest_info, digest, 32);
+
+    /* PKCS#1 v1.5 is deterministic: signing reproduces the known signature. */
+    if (sign(key, &pkcs1, block, sizeof block, sig, sizeof sig, &sig_len) != SIGIL_ST_OK ||
+        sig_len != sizeof sigil_kat_rsa_sig ||
+        !sigil_kat_equal(SIGIL_KAT_RSA_SIGN, sig, sigil_kat_rsa_sig, sig_len))
+        goto cleanup;
+    /* The known signature verifies. */
+    memcpy(sig, sigil_kat_rsa_sig, sizeof sigil_kat_rsa_sig);
+    sigil_kat_corrupt_if(SIGIL_KAT_RSA_VERIFY, sig + 1);
+    if (verify(key, &pkcs1, block, sizeof block, sig, sizeof sigil_kat_rsa_sig) != SIGIL_ST_OK)
+        goto cleanup;
+    /* Pairwise PSS (randomised salt). */
+    if (sign(key, &pss, digest, 32, sig, sizeof sig, &sig_len) != SIGIL_ST_OK)
+        goto cleanup;
+    sigil_kat_corrupt_if(SIGIL_KAT_RSA_PSS_PAIRWISE, sig + 1);
+    if (verify(key, &pss, digest, 32, sig, sig_len) != SIGIL_ST_OK)
+        goto cleanup;
+    ok = true;
+cleanup:
+    sigil_wipe(sig, sizeof sig);
+    return ok;
+}

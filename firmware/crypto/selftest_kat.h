@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto.h"
 #include "crypto_testhooks.h"
 
 /* Numbering of the checks; the test hook names them. Never renumber. */
@@ -69,6 +70,21 @@ typedef int (*sigil_kat_hmac_fn)(const uint8_t *key, size_t key_len, const uint8
 
 /* KATs 1..9 through crypto.h and hmac. True when all pass. */
 bool sigil_kat_symmetric(sigil_kat_hmac_fn hmac);
+
+/* ---- the RSA half, through the backend's own sign and verify ---- */
+
+typedef sigil_status (*sigil_kat_sign_fn)(sigil_crypto_key *key, const sigil_sig_params *params,
+                                          const uint8_t *in, size_t in_len, uint8_t *sig,
+                                          size_t sig_cap, size_t *sig_len);
+typedef sigil_status (*sigil_kat_verify_fn)(sigil_crypto_key *key, const sigil_sig_params *params,
+                                            const uint8_t *in, size_t in_len, const uint8_t *sig,
+                                            size_t sig_len);
+
+/* With the RSA test key (sigil_kat_rsa_*): PKCS#1 v1.5 over DigestInfo(SHA-256) ‖ digest
+ * reproduces the known signature, the known signature verifies, and a randomised PSS
+ * signature verifies (pairwise). True when all pass. */
+bool sigil_kat_rsa(sigil_crypto_key *key, const uint8_t digest[32], sigil_kat_sign_fn sign,
+                   sigil_kat_verify_fn verify);
 
 /* ---- vectors of the asymmetric half ---- */
 
