@@ -6,7 +6,7 @@ set(SIGIL_PKCS11_SOURCES
   core/session.c core/opslot.c core/auth.c
   core/obj.c core/attrdef.c core/attrs_codec.c core/objcache.c core/sessobj.c core/attr.c core/cert.c
   core/pubkey.c core/objbuild.c core/object.c core/create.c core/setattr.c core/find.c
-  core/sign.c core/verify.c core/digest.c core/keygen.c core/random.c)
+  core/op_input.c core/sign.c core/verify.c core/digest.c core/keygen.c core/random.c)
 
 add_library(sigil_pkcs11_obj OBJECT ${SIGIL_PKCS11_SOURCES})
 target_include_directories(sigil_pkcs11_obj PUBLIC

@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "mech.h"
 #include "object.h"
+#include "op_input.h"
 #include "opslot.h"
 #include "session.h"
 #include "sign.h"
@@ -29,18 +30,14 @@ struct sigil_sign_op {
     size_t key_bytes;  /* EC: curve bytes; RSA: modulus bytes */
     sigil_hash pss_hash;
     uint32_t salt_len;
-    bool multipart;    /* C_SignUpdate was called */
-    EVP_MD_CTX *md;    /* multi-part hashing */
-    uint8_t buf[SIGIL_SIGN_MAX_INPUT]; /* multi-part raw data */
-    size_t buf_len;
+    sigil_op_input input; /* what C_SignUpdate gave */
 };
 
 void sigil_sign_op_free(sigil_sign_op *op)
 {
     if (op == NULL)
         return;
-    EVP_MD_CTX_free(op->md);
-    sigil_wipe(op->buf, sizeof(op->buf));
+    sigil_op_input_clear(&op->input);
     free(op);
 }
 
@@ -233,7 +230,7 @@ CK_RV sigil_core_sign(sigil_module *m, CK_SESSION_HANDLE hs, const uint8_t *data
 
     sigil_module_lock(m);
     CK_RV rv = sigil_op_active(m, hs, SIGIL_OPK_SIGN, &s);
-    if (rv == CKR_OK && ((sigil_sign_op *)sigil_op_peek(s, SIGIL_OPK_SIGN))->multipart)
+    if (rv == CKR_OK && ((sigil_sign_op *)sigil_op_peek(s, SIGIL_OPK_SIGN))->input.multipart)
         rv = CKR_OPERATION_ACTIVE; /* C_SignUpdate began a multi-part operation */
     if (rv != CKR_OK || answer_length(sigil_op_peek(s, SIGIL_OPK_SIGN), sig, sig_len, &rv)) {
         sigil_module_unlock(m);
@@ -269,27 +266,7 @@ CK_RV sigil_core_sign_update(sigil_module *m, CK_SESSION_HANDLE hs, const uint8_
     sigil_sign_op *op = sigil_op_take(s, SIGIL_OPK_SIGN);
     sigil_module_unlock(m);
 
-    op->multipart = true;
-    if (op->mech->hash != SIGIL_HASH_NONE) {
-        rv = CKR_HOST_MEMORY;
-        if (op->md == NULL) {
-            op->md = EVP_MD_CTX_new();
-            if (op->md == NULL)
-                goto done;
-            rv = CKR_GENERAL_ERROR;
-            if (EVP_DigestInit_ex(op->md, sigil_hash_md(op->mech->hash), NULL) != 1)
-                goto done;
-        }
-        rv = (len == 0 || EVP_DigestUpdate(op->md, part, len) == 1) ? CKR_OK : CKR_GENERAL_ERROR;
-    } else if (len > sizeof(op->buf) - op->buf_len) {
-        rv = CKR_DATA_LEN_RANGE;
-    } else {
-        if (len > 0)
-            memcpy(op->buf + op->buf_len, part, len);
-        op->buf_len += len;
-        rv = CKR_OK;
-    }
-done:
+    rv = sigil_op_input_update(&op->input, op->mech->hash, part, len);
     /* A failing C_SignUpdate ends the operation (PKCS#11 v2.40 §5.11). */
     sigil_op_return(m, hs, SIGIL_OPK_SIGN, op, rv == CKR_OK);
     return rv;
@@ -301,7 +278,6 @@ CK_RV sigil_core_sign_final(sigil_module *m, CK_SESSION_HANDLE hs, uint8_t *sig,
     uint8_t digest[EVP_MAX_MD_SIZE];
     uint8_t in[SIGIL_SIGN_MAX_INPUT];
     size_t in_len = 0;
-    unsigned int dlen = 0;
 
     sigil_module_lock(m);
     CK_RV rv = sigil_op_active(m, hs, SIGIL_OPK_SIGN, &s);
@@ -312,23 +288,15 @@ CK_RV sigil_core_sign_final(sigil_module *m, CK_SESSION_HANDLE hs, uint8_t *sig,
     sigil_sign_op *op = sigil_op_take(s, SIGIL_OPK_SIGN);
     sigil_module_unlock(m);
 
-    if (op->mech->hash != SIGIL_HASH_NONE) {
-        rv = CKR_GENERAL_ERROR;
-        if (op->md == NULL) { /* no C_SignUpdate: the empty message */
-            if (sigil_hash_once(op->mech->hash, NULL, 0, digest) != 0)
-                goto done;
-            dlen = (unsigned int)sigil_hash_len(op->mech->hash);
-        } else if (EVP_DigestFinal_ex(op->md, digest, &dlen) != 1) {
-            goto done;
-        }
-        rv = encode_input(op, digest, dlen, true, in, &in_len);
-    } else {
-        rv = encode_input(op, op->buf, op->buf_len, false, in, &in_len);
-    }
+    const uint8_t *data = NULL;
+    size_t data_len = 0;
+    rv = sigil_op_input_final(&op->input, op->mech->hash, digest, &data, &data_len);
+    if (rv == CKR_OK)
+        rv = encode_input(op, data, data_len, op->mech->hash != SIGIL_HASH_NONE, in, &in_len);
     if (rv == CKR_OK)
         rv = sign_wire(m, op, in, in_len, sig, sig_len);
-done:
     sigil_wipe(in, sizeof(in));
+    sigil_wipe(digest, sizeof(digest));
     sigil_op_return(m, hs, SIGIL_OPK_SIGN, op, false);
     return rv;
 }

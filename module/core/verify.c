@@ -12,6 +12,7 @@
 
 #include "mech.h"
 #include "object.h"
+#include "op_input.h"
 #include "opslot.h"
 #include "pubkey.h"
 #include "session.h"
@@ -23,17 +24,14 @@ struct sigil_verify_op {
     size_t key_bytes; /* EC: order bytes; RSA: modulus bytes */
     sigil_hash pss_hash;
     uint32_t salt_len;
-    bool multipart;
-    EVP_MD_CTX *md;
-    uint8_t buf[SIGIL_SIGN_MAX_INPUT]; /* multi-part raw data */
-    size_t buf_len;
+    sigil_op_input input; /* what C_VerifyUpdate gave */
 };
 
 void sigil_verify_op_free(sigil_verify_op *op)
 {
     if (op == NULL)
         return;
-    EVP_MD_CTX_free(op->md);
+    sigil_op_input_clear(&op->input);
     EVP_PKEY_free(op->pkey);
     free(op);
 }
@@ -249,7 +247,7 @@ CK_RV sigil_core_verify(sigil_module *m, CK_SESSION_HANDLE hs, const uint8_t *da
 
     sigil_module_lock(m);
     CK_RV rv = sigil_op_active(m, hs, SIGIL_OPK_VERIFY, &s);
-    if (rv == CKR_OK && ((sigil_verify_op *)sigil_op_peek(s, SIGIL_OPK_VERIFY))->multipart)
+    if (rv == CKR_OK && ((sigil_verify_op *)sigil_op_peek(s, SIGIL_OPK_VERIFY))->input.multipart)
         rv = CKR_OPERATION_ACTIVE; /* C_VerifyUpdate began a multi-part operation */
     if (rv != CKR_OK) {
         sigil_module_unlock(m);
@@ -282,27 +280,7 @@ CK_RV sigil_core_verify_update(sigil_module *m, CK_SESSION_HANDLE hs, const uint
     sigil_verify_op *op = sigil_op_take(s, SIGIL_OPK_VERIFY);
     sigil_module_unlock(m);
 
-    op->multipart = true;
-    if (op->mech->hash != SIGIL_HASH_NONE) {
-        rv = CKR_HOST_MEMORY;
-        if (op->md == NULL) {
-            op->md = EVP_MD_CTX_new();
-            if (op->md == NULL)
-                goto done;
-            rv = CKR_GENERAL_ERROR;
-            if (EVP_DigestInit_ex(op->md, sigil_hash_md(op->mech->hash), NULL) != 1)
-                goto done;
-        }
-        rv = (len == 0 || EVP_DigestUpdate(op->md, part, len) == 1) ? CKR_OK : CKR_GENERAL_ERROR;
-    } else if (len > sizeof(op->buf) - op->buf_len) {
-        rv = CKR_DATA_LEN_RANGE;
-    } else {
-        if (len > 0)
-            memcpy(op->buf + op->buf_len, part, len);
-        op->buf_len += len;
-        rv = CKR_OK;
-    }
-done:
+    rv = sigil_op_input_update(&op->input, op->mech->hash, part, len);
     sigil_op_return(m, hs, SIGIL_OPK_VERIFY, op, rv == CKR_OK);
     return rv;
 }
@@ -311,7 +289,6 @@ CK_RV sigil_core_verify_final(sigil_module *m, CK_SESSION_HANDLE hs, const uint8
 {
     sigil_session *s = NULL;
     uint8_t digest[EVP_MAX_MD_SIZE];
-    unsigned int dlen = 0;
 
     sigil_module_lock(m);
     CK_RV rv = sigil_op_active(m, hs, SIGIL_OPK_VERIFY, &s);
@@ -322,20 +299,11 @@ CK_RV sigil_core_verify_final(sigil_module *m, CK_SESSION_HANDLE hs, const uint8
     sigil_verify_op *op = sigil_op_take(s, SIGIL_OPK_VERIFY);
     sigil_module_unlock(m);
 
-    if (op->mech->hash != SIGIL_HASH_NONE) {
-        rv = CKR_GENERAL_ERROR;
-        if (op->md == NULL) { /* no C_VerifyUpdate: the empty message */
-            if (sigil_hash_once(op->mech->hash, NULL, 0, digest) != 0)
-                goto done;
-            dlen = (unsigned int)sigil_hash_len(op->mech->hash);
-        } else if (EVP_DigestFinal_ex(op->md, digest, &dlen) != 1) {
-            goto done;
-        }
-        rv = verify_sig(op, digest, dlen, true, sig, sig_len);
-    } else {
-        rv = verify_sig(op, op->buf, op->buf_len, false, sig, sig_len);
-    }
-done:
+    const uint8_t *data = NULL;
+    size_t data_len = 0;
+    rv = sigil_op_input_final(&op->input, op->mech->hash, digest, &data, &data_len);
+    if (rv == CKR_OK)
+        rv = verify_sig(op, data, data_len, op->mech->hash != SIGIL_HASH_NONE, sig, sig_len);
     sigil_op_return(m, hs, SIGIL_OPK_VERIFY, op, false);
     return rv;
 }
