@@ -62,8 +62,10 @@ CK_RV sigil_core_find_init(sigil_module *m, CK_SESSION_HANDLE hs, const CK_ATTRI
         if (found == NULL)
             goto out;
     }
-    n = match_into(sl, sl->objs, sl->n_objs, tmpl, count, found);
-    n += match_into(sl, sl->sobjs, sl->n_sobjs, tmpl, count, found + n);
+    if (found != NULL) { /* no objects at all: nothing to match (and no array to index) */
+        n = match_into(sl, sl->objs, sl->n_objs, tmpl, count, found);
+        n += match_into(sl, sl->sobjs, sl->n_sobjs, tmpl, count, found + n);
+    }
     s->find_active = true;
     s->found = found;
     s->n_found = n;

@@ -1,12 +1,12 @@
 # Fuzz targets (tests/fuzz/README.md). Included from tests/CMakeLists.txt.
 #
-# SIGIL_FUZZ=ON (clang only): fuzz_frame and fuzz_firmware link libFuzzer, with
+# SIGIL_FUZZ=ON (clang only): fuzz_frame, fuzz_firmware and fuzz_module link libFuzzer, with
 #   AddressSanitizer and UndefinedBehaviorSanitizer (no recovery); the libraries
 #   they reach are compiled with coverage instrumentation (fuzzer-no-link) and the
 #   same sanitizers. Build only these targets in such a build directory.
 # Otherwise (default, any compiler): the same sources are linked with
 #   replay_main.c and ctest replays the seed corpus:
-#   fuzz_replay_frame, fuzz_replay_firmware.
+#   fuzz_replay_frame, fuzz_replay_firmware, fuzz_replay_module.
 include_guard(GLOBAL)
 
 option(SIGIL_FUZZ "Build the fuzz targets with libFuzzer (needs clang)" OFF)
@@ -28,6 +28,14 @@ if(TARGET sigil_fw_core)
   # The power-up self-tests run once, not at every reset (fuzz_firmware.c).
   target_link_options(fuzz_firmware PRIVATE -Wl,--wrap=sigil_crypto_self_test)
 endif()
+# The module's parsing of appliance responses: the static module over a hostile transport
+# (the fake appliance of the module unit tests, its answers damaged by the input).
+if(TARGET sigil_pkcs11_core AND TARGET sigil_fake_appliance)
+  list(APPEND _sigil_fuzz_targets fuzz_module)
+  add_executable(fuzz_module ${SIGIL_FUZZ_DIR}/fuzz_module.c)
+  target_include_directories(fuzz_module PRIVATE ${SIGIL_FUZZ_DIR})
+  target_link_libraries(fuzz_module PRIVATE sigil_fuzz_layout sigil_pkcs11_core sigil_fake_appliance)
+endif()
 
 if(SIGIL_FUZZ)
   if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
@@ -36,7 +44,8 @@ if(SIGIL_FUZZ)
   set(_sigil_fuzz_san -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   # Coverage and sanitizers for everything a target reaches; -U_FORTIFY_SOURCE so
   # that ASan, not the fortified libc, sees the overflows.
-  foreach(lib sigil_proto sigil_common sigil_fw_core sigil_fw_crypto sigil_fake_platform sigil_fuzz_layout)
+  foreach(lib sigil_proto sigil_common sigil_fw_core sigil_fw_crypto sigil_fake_platform sigil_fuzz_layout
+              sigil_pkcs11_obj sigil_client sigil_fake_appliance)
     if(TARGET ${lib})
       target_compile_options(${lib} PRIVATE -fsanitize=fuzzer-no-link ${_sigil_fuzz_san} -U_FORTIFY_SOURCE)
       target_link_options(${lib} INTERFACE -fsanitize=address,undefined)
