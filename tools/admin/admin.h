@@ -490,6 +490,12 @@ typedef struct {
 
 /* Pairs the key objects of objs by CKA_ID (and key type and public value): *pairs malloc'd. */
 ADMIN_WUR int admin_keypairs(const sigil_obj_record *objs, size_t n, admin_keypair **pairs, size_t *n_pairs);
+/* A seal and its key pairs as its user sees them: connects, finds the seal of sel (already
+ * checked with admin_seal_sel_check), logs in as its user when login (private keys are listed
+ * to the seal user only), lists its objects and pairs them. *objs and *pairs are malloc'd
+ * (NULL on failure before they were made); the caller frees both, whatever the outcome. */
+ADMIN_WUR admin_exit admin_seal_keypairs(admin_ctx *ctx, const admin_seal_sel *sel, bool login, admin_seal *seal,
+                                         sigil_obj_record **objs, size_t *n, admin_keypair **pairs, size_t *np);
 /* The record describing a pair's key (its public half, else its private half). */
 const sigil_obj_record *admin_keypair_rec(const admin_keypair *k);
 /* Selects one key pair: by --key (hex CKA_ID or a label), else the only one. Reports not found

@@ -79,21 +79,9 @@ admin_exit admin_cmd_attest(admin_ctx *ctx, int argc, char **argv)
     }
     e = admin_seal_sel_check(ctx, &sel);
     if (e == ADMIN_EXIT_OK)
-        e = admin_connect(ctx);
-    if (e == ADMIN_EXIT_OK)
-        e = admin_seal_find(ctx, &sel, &seal);
-    /* Private key records are listed to the seal user only. */
-    if (e == ADMIN_EXIT_OK)
-        e = admin_login_seal(ctx, seal.slot, SIGIL_USER_USER);
-    if (e == ADMIN_EXIT_OK)
-        e = admin_query_objects(ctx, seal.slot, &objs, &n);
+        e = admin_seal_keypairs(ctx, &sel, true, &seal, &objs, &n, &pairs, &np);
     if (e != ADMIN_EXIT_OK)
         goto out;
-    if (admin_keypairs(objs, n, &pairs, &np) != 0) {
-        admin_report_internal(ctx, "out of memory");
-        e = ADMIN_EXIT_INTERNAL;
-        goto out;
-    }
     e = admin_keypair_pick(ctx, &seal, pairs, np, key_opt, &pick);
     if (e != ADMIN_EXIT_OK)
         goto out;

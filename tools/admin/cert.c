@@ -242,20 +242,9 @@ admin_exit admin_cmd_cert_import(admin_ctx *ctx, int argc, char **argv)
         }
     }
 
-    e = admin_connect(ctx);
-    if (e == ADMIN_EXIT_OK)
-        e = admin_seal_find(ctx, &sel, &seal);
-    if (e == ADMIN_EXIT_OK)
-        e = admin_login_seal(ctx, seal.slot, SIGIL_USER_USER);
-    if (e == ADMIN_EXIT_OK)
-        e = admin_query_objects(ctx, seal.slot, &objs, &n);
+    e = admin_seal_keypairs(ctx, &sel, true, &seal, &objs, &n, &pairs, &np);
     if (e != ADMIN_EXIT_OK)
         goto out;
-    if (admin_keypairs(objs, n, &pairs, &np) != 0) {
-        admin_report_internal(ctx, "out of memory");
-        e = ADMIN_EXIT_INTERNAL;
-        goto out;
-    }
     /* The seal's key pair whose public key the certificate certifies. */
     size_t match = SIZE_MAX, only = SIZE_MAX;
     if (key_opt != NULL) {
@@ -444,17 +433,11 @@ admin_exit admin_cmd_cert_show(admin_ctx *ctx, int argc, char **argv)
         return e;
     e = admin_seal_sel_check(ctx, &sel);
     if (e == ADMIN_EXIT_OK)
-        e = admin_connect(ctx);
-    if (e == ADMIN_EXIT_OK)
-        e = admin_seal_find(ctx, &sel, &seal);
-    if (e == ADMIN_EXIT_OK)
-        e = admin_query_objects(ctx, seal.slot, &objs, &n);
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    if (admin_keypairs(objs, n, &pairs, &np) != 0) {
+        e = admin_seal_keypairs(ctx, &sel, false, &seal, &objs, &n, &pairs, &np);
+    if (e != ADMIN_EXIT_OK) {
+        free(pairs);
         free(objs);
-        admin_report_internal(ctx, "out of memory");
-        return ADMIN_EXIT_INTERNAL;
+        return e;
     }
     if (ctx->json) {
         admin_json_head(&j, ctx);

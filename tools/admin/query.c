@@ -395,3 +395,23 @@ const char *admin_mode_name(uint8_t mode)
 {
     return mode == SIGIL_POLICY_PER_SIGNATURE ? "per-signature" : mode == SIGIL_POLICY_SESSION ? "session" : "unknown";
 }
+
+admin_exit admin_seal_keypairs(admin_ctx *ctx, const admin_seal_sel *sel, bool login, admin_seal *seal,
+                               sigil_obj_record **objs, size_t *n, admin_keypair **pairs, size_t *np)
+{
+    *objs = NULL;
+    *pairs = NULL;
+    *n = *np = 0;
+    admin_exit e = admin_connect(ctx);
+    if (e == ADMIN_EXIT_OK)
+        e = admin_seal_find(ctx, sel, seal);
+    if (e == ADMIN_EXIT_OK && login)
+        e = admin_login_seal(ctx, seal->slot, SIGIL_USER_USER);
+    if (e == ADMIN_EXIT_OK)
+        e = admin_query_objects(ctx, seal->slot, objs, n);
+    if (e == ADMIN_EXIT_OK && admin_keypairs(*objs, *n, pairs, np) != 0) {
+        admin_report_internal(ctx, "out of memory");
+        e = ADMIN_EXIT_INTERNAL;
+    }
+    return e;
+}

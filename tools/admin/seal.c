@@ -279,19 +279,13 @@ admin_exit admin_cmd_seal_show(admin_ctx *ctx, int argc, char **argv)
         return e;
     e = admin_seal_sel_check(ctx, &sel);
     if (e == ADMIN_EXIT_OK)
-        e = admin_connect(ctx);
-    if (e == ADMIN_EXIT_OK)
-        e = admin_seal_find(ctx, &sel, &seal);
+        e = admin_seal_keypairs(ctx, &sel, false, &seal, &objs, &n, &pairs, &np);
     if (e == ADMIN_EXIT_OK)
         e = admin_query_policy(ctx, seal.slot, &pol);
-    if (e == ADMIN_EXIT_OK)
-        e = admin_query_objects(ctx, seal.slot, &objs, &n);
-    if (e != ADMIN_EXIT_OK)
-        return e;
-    if (admin_keypairs(objs, n, &pairs, &np) != 0) {
+    if (e != ADMIN_EXIT_OK) {
+        free(pairs);
         free(objs);
-        admin_report_internal(ctx, "out of memory");
-        return ADMIN_EXIT_INTERNAL;
+        return e;
     }
     admin_token_uri(&seal, turi, sizeof turi);
     const admin_token *t = &seal.token;
