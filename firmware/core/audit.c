@@ -122,7 +122,8 @@ static void flush_locked(sigil_fw *fw)
         if (a->checkpoint_seq != 0 && a->checkpoint_seq <= upto) {
             /* A checkpoint is durable: the appliance record remembers how long the trail is
              * at least, so that a trail cut at a record boundary, or deleted, is noticed at the
-             * next start (the appliance record cannot go without stopping the start-up). */
+             * next start (the appliance record cannot go without stopping the start-up).
+             * Lock order: the audit lock, then appl_lock; nothing takes them the other way. */
             uint64_t vouched = a->checkpoint_seq;
             a->checkpoint_seq = 0;
             if (fw_appliance_vouch_audit(fw, vouched) != SIGIL_ST_OK)

@@ -496,6 +496,12 @@ ADMIN_WUR int admin_keypairs(const sigil_obj_record *objs, size_t n, admin_keypa
  * (NULL on failure before they were made); the caller frees both, whatever the outcome. */
 ADMIN_WUR admin_exit admin_seal_keypairs(admin_ctx *ctx, const admin_seal_sel *sel, bool login, admin_seal *seal,
                                          sigil_obj_record **objs, size_t *n, admin_keypair **pairs, size_t *np);
+/* The key pair a seal signs with: the seal of sel (checked here), logged in as its user, the
+ * pair chosen by key_opt (admin_keypair_pick), which must have its private key on the appliance
+ * (else not found, exit 5). *pick indexes *pairs; the caller frees *objs and *pairs. */
+ADMIN_WUR admin_exit admin_seal_private_key(admin_ctx *ctx, const admin_seal_sel *sel, const char *key_opt,
+                                            admin_seal *seal, sigil_obj_record **objs, size_t *n,
+                                            admin_keypair **pairs, size_t *np, size_t *pick);
 /* The record describing a pair's key (its public half, else its private half). */
 const sigil_obj_record *admin_keypair_rec(const admin_keypair *k);
 /* Selects one key pair: by --key (hex CKA_ID or a label), else the only one. Reports not found

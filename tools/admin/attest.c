@@ -77,21 +77,10 @@ admin_exit admin_cmd_attest(admin_ctx *ctx, int argc, char **argv)
         admin_report_usage(ctx, "attest needs --out-dir DIR (statement.txt, statement.sig and attest.pem go there)");
         return ADMIN_EXIT_USAGE;
     }
-    e = admin_seal_sel_check(ctx, &sel);
-    if (e == ADMIN_EXIT_OK)
-        e = admin_seal_keypairs(ctx, &sel, true, &seal, &objs, &n, &pairs, &np);
-    if (e != ADMIN_EXIT_OK)
-        goto out;
-    e = admin_keypair_pick(ctx, &seal, pairs, np, key_opt, &pick);
+    e = admin_seal_private_key(ctx, &sel, key_opt, &seal, &objs, &n, &pairs, &np, &pick);
     if (e != ADMIN_EXIT_OK)
         goto out;
     const sigil_obj_record *priv = pairs[pick].priv;
-    if (priv == NULL) {
-        admin_report(ctx, ADMIN_EXIT_NOT_FOUND, "generate a key pair: sigil-admin seal keygen",
-                     "the key pair chosen has no private key on the appliance");
-        e = ADMIN_EXIT_NOT_FOUND;
-        goto out;
-    }
     e = admin_query_device_keys(ctx, serial, apt, &al, tpt, &tl);
     if (e != ADMIN_EXIT_OK)
         goto out;

@@ -178,22 +178,11 @@ admin_exit admin_cmd_seal_csr(admin_ctx *ctx, int argc, char **argv)
         e = ADMIN_EXIT_USAGE;
         goto out;
     }
-    e = admin_seal_sel_check(ctx, &sel);
-    if (e == ADMIN_EXIT_OK)
-        e = admin_seal_keypairs(ctx, &sel, true, &seal, &objs, &n, &pairs, &np);
-    if (e != ADMIN_EXIT_OK)
-        goto out;
-    e = admin_keypair_pick(ctx, &seal, pairs, np, key_opt, &pick);
+    e = admin_seal_private_key(ctx, &sel, key_opt, &seal, &objs, &n, &pairs, &np, &pick);
     if (e != ADMIN_EXIT_OK)
         goto out;
     const sigil_obj_record *key = admin_keypair_rec(&pairs[pick]);
     const sigil_obj_record *priv = pairs[pick].priv;
-    if (priv == NULL) {
-        admin_report(ctx, ADMIN_EXIT_NOT_FOUND, "generate a key pair: sigil-admin seal keygen",
-                     "the key pair chosen has no private key on the appliance");
-        e = ADMIN_EXIT_NOT_FOUND;
-        goto out;
-    }
     const EVP_MD *md = md_for(hash, key->key_type, key->bits);
     int nid = sig_nid(key->key_type, EVP_MD_get_type(md));
     pkey = admin_key_from_record(key);

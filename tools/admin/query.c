@@ -415,3 +415,22 @@ admin_exit admin_seal_keypairs(admin_ctx *ctx, const admin_seal_sel *sel, bool l
     }
     return e;
 }
+
+admin_exit admin_seal_private_key(admin_ctx *ctx, const admin_seal_sel *sel, const char *key_opt,
+                                  admin_seal *seal, sigil_obj_record **objs, size_t *n,
+                                  admin_keypair **pairs, size_t *np, size_t *pick)
+{
+    *objs = NULL;
+    *pairs = NULL;
+    admin_exit e = admin_seal_sel_check(ctx, sel);
+    if (e == ADMIN_EXIT_OK)
+        e = admin_seal_keypairs(ctx, sel, true, seal, objs, n, pairs, np);
+    if (e == ADMIN_EXIT_OK)
+        e = admin_keypair_pick(ctx, seal, *pairs, *np, key_opt, pick);
+    if (e == ADMIN_EXIT_OK && (*pairs)[*pick].priv == NULL) {
+        admin_report(ctx, ADMIN_EXIT_NOT_FOUND, "generate a key pair: sigil-admin seal keygen",
+                     "the key pair chosen has no private key on the appliance");
+        e = ADMIN_EXIT_NOT_FOUND;
+    }
+    return e;
+}
