@@ -48,13 +48,14 @@ ctest --test-dir build-test --output-on-failure -j "$JOBS" 2>&1 | tee "$LOGS/cte
 grep -Eq 'tests passed, 0 tests failed out of [1-9]' "$LOGS/ctest.log" || rc_main=1
 
 # ---- robustness (issue 8): the concurrency tests under ThreadSanitizer, in a build of their own ----
-TSAN_TESTS='^(unit_firmware_threads|unit_module_sign|unit_module_badinput|unit_client|integration_concurrent_sign|robustness_fork_threads|robustness_restart_under_load)$'
+TSAN_TESTS='^(unit_firmware_threads|unit_emu_release|robustness_overload|unit_module_sign|unit_module_badinput|unit_client|integration_concurrent_sign|robustness_fork_threads|robustness_restart_under_load)$'
 section "build + ctest: build-test-tsan (thread sanitizer: concurrency tests)"
 rc_tsan=0
 if cmake -S . -B build-test-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGIL_WERROR=ON -DSIGIL_TEST_HOOKS=ON \
      -DSIGIL_SANITIZE=thread >"$LOGS/configure-tsan.log" 2>&1 &&
    cmake --build build-test-tsan -j "$JOBS" --target sigil-emu sigil-pkcs11 sigil-admin test_firmware_threads \
      test_module_sign test_module_badinput test_client concurrent_sign rob_fork_threads rob_restart_under_load \
+     test_emu_release sigil-bench \
      >"$LOGS/build-tsan.log" 2>&1; then
   echo "built (log: $LOGS/build-tsan.log)"
   TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \

@@ -97,13 +97,17 @@ static sigil_status queue_locked(sigil_fw *fw, sigil_audit_rec *r, uint64_t *seq
 }
 
 /* Lock held, no write in progress: writes and syncs everything queued so far in one
- * append, the lock dropped meanwhile; wakes the waiters. */
+ * append, the lock dropped meanwhile; wakes the waiters. When the append made a checkpoint
+ * durable, the appliance record is then told how long the trail is at least, still with
+ * the audit lock dropped: the workers go on queueing records meanwhile (that write costs as
+ * much as several syncs). */
 static void flush_locked(sigil_fw *fw)
 {
     fw_audit *a = &fw->audit;
     uint8_t *buf = a->pending;
     size_t buf_cap = a->pending_cap, len = a->pending_len;
     uint64_t upto = a->next_seq;
+    uint64_t vouch = 0;
     a->pending = a->spare;
     a->pending_cap = a->spare_cap;
     a->pending_len = 0;
@@ -115,23 +119,32 @@ static void flush_locked(sigil_fw *fw)
     pthread_mutex_lock(&a->lock);
     a->spare = buf;
     a->spare_cap = buf_cap;
-    a->flushing = false;
     if (rc == SIGIL_STORE_OK) {
         a->durable_seq = upto;
         a->log_size += len;
         if (a->checkpoint_seq != 0 && a->checkpoint_seq <= upto) {
-            /* A checkpoint is durable: the appliance record remembers how long the trail is
-             * at least, so that a trail cut at a record boundary, or deleted, is noticed at the
-             * next start (the appliance record cannot go without stopping the start-up).
-             * Lock order: the audit lock, then appl_lock; nothing takes them the other way. */
-            uint64_t vouched = a->checkpoint_seq;
+            vouch = a->checkpoint_seq;
             a->checkpoint_seq = 0;
-            if (fw_appliance_vouch_audit(fw, vouched) != SIGIL_ST_OK)
-                a->failed = true;
         }
     } else {
         a->failed = true;
     }
+    pthread_cond_broadcast(&a->cond);
+    if (vouch != 0) {
+        /* A checkpoint is durable: the appliance record remembers how long the trail is at
+         * least, so that a trail cut at a record boundary, or deleted, is noticed at the
+         * next start (the appliance record cannot go without stopping the start-up). The
+         * next flush waits for this one (flushing stays set), so vouches never go back.
+         * No lock nesting: appl_lock is taken with the audit lock dropped. */
+        pthread_mutex_unlock(&a->lock);
+        sigil_status st = fw_appliance_vouch_audit(fw, vouch);
+        pthread_mutex_lock(&a->lock);
+        if (st != SIGIL_ST_OK) {
+            a->failed = true;
+            pthread_cond_broadcast(&a->cond);
+        }
+    }
+    a->flushing = false;
     pthread_cond_broadcast(&a->cond);
 }
 

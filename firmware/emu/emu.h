@@ -3,9 +3,10 @@
  * (sigil_fw_handle_queued, then one sigil_fw_audit_sync per batch).
  *
  * Workers take requests in chains (up to EMU_WORKER_BATCH): each request is carried out
- * and its audit record queued; the answers are held until one wait has made all their
- * records durable, then released. So a batch costs one thread wake-up and one wait for the
- * trail, not one per request, and no answer leaves before its record is on disk.
+ * and its audit record queued; the answers are handed to the release stage (release.c),
+ * which writes them once one sync has made their records durable, while the worker goes on
+ * signing. So a batch costs one thread wake-up, signing never waits for the disk, many
+ * batches share one sync, and no answer leaves before its record is on disk.
  *
  * Batching: a connection's reader takes whatever has arrived in one read and queues every
  * whole frame in it at once; the workers put their responses in the connection's out buffer,
@@ -39,6 +40,8 @@
 #define EMU_MAX_EVICTING 16u /* connections being dropped to make room, on top of the maximum */
 #define EMU_STALL_MS 10000 /* a connection holding half a frame this long without progress is dropped */
 #define EMU_TLS_HANDSHAKE_MS 10000 /* a client that does not complete it in time is dropped */
+#define EMU_SYNC_PERIOD_US 1000u /* default --sync-period-us (release.c, docs/performance.md) */
+#define EMU_SYNC_BATCH 32u /* answers waiting that start a paced sync at once */
 #define EMU_SEND_TIMEOUT_S 5         /* a client that reads nothing this long loses the connection */
 
 typedef struct emu_server emu_server;
@@ -75,6 +78,38 @@ typedef struct emu_job {
     uint8_t frame[];           /* the request frame, header and body */
 } emu_job;
 
+/* release.c */
+/* An answer held in a buffer until its audit record is durable. */
+typedef struct {
+    emu_conn *conn;
+    size_t off, len;       /* where in the buffer */
+    uint64_t durable_upto; /* the audit position it waits for; 0: none */
+    bool close_conn;
+} emu_held;
+typedef struct emu_rbatch emu_rbatch;
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;       /* a batch was handed over to an idle thread, or stop */
+    emu_rbatch *head, *tail;   /* batches waiting for the next sync */
+    bool stopping;
+    atomic_bool pacing;        /* waiting for the sync period while workers are busy */
+    unsigned n_waiting;        /* answers in the batches waiting */
+    unsigned sync_batch;       /* this many waiting end the pacing (EMU_SYNC_BATCH) */
+    unsigned period_us;        /* the least time between two syncs' starts under load; 0: none */
+    atomic_uint *busy_workers; /* the pool's count of workers carrying out jobs */
+    pthread_t thread;
+    sigil_fw *fw;
+} emu_release;
+int emu_release_start(emu_release *r, sigil_fw *fw, unsigned period_us, atomic_uint *busy_workers);
+/* Answers n held responses in buf (a worker's scratch, wiped here): at once when upto is 0,
+ * else once every audit record before upto is durable, by the release thread (the caller
+ * goes on at once). */
+void emu_release_submit(emu_release *r, uint8_t *buf, const emu_held *held, unsigned n, uint64_t upto);
+/* A worker went idle (after lowering the busy count): a paced sync need not wait longer. */
+void emu_release_kick(emu_release *r);
+/* After the workers have stopped: answers everything handed over, then stops the thread. */
+void emu_release_stop(emu_release *r);
+
 /* workers.c */
 typedef struct emu_pool emu_pool;
 
@@ -93,10 +128,13 @@ struct emu_pool {
     unsigned n_idle;
     bool stopping;
     unsigned n;
+    atomic_uint busy;          /* workers carrying out jobs (not waiting for any) */
     sigil_fw *fw;
+    emu_release release;
 };
 
-int emu_pool_start(emu_pool *pool, sigil_fw *fw, unsigned workers);
+/* Starts the workers and the release stage (sync_period_us: see release.c). */
+int emu_pool_start(emu_pool *pool, sigil_fw *fw, unsigned workers, unsigned sync_period_us);
 /* Queues the jobs head..tail (n of them, linked by next) in one go. */
 void emu_pool_submit(emu_pool *pool, emu_job *head, emu_job *tail, unsigned n);
 /* Finishes the queued jobs, then stops and joins the workers. */

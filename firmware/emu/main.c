@@ -1,6 +1,6 @@
 /* main.c — sigil-emu: the appliance firmware on Linux.
  *
- *   sigil-emu --state-dir DIR --listen unix:PATH [--slots N] [--workers N]
+ *   sigil-emu --state-dir DIR --listen unix:PATH [--slots N] [--workers N] [--sync-period-us N]
  *
  * Runs in the foreground; SIGTERM or SIGINT stops it cleanly (in-flight requests
  * are answered, state is already durable). SIGUSR1 is the tamper signal: the
@@ -31,6 +31,7 @@ typedef struct {
     const char *tls_cert, *tls_key, *tls_client_ca;
     unsigned slots;
     unsigned workers;
+    unsigned sync_period_us;
 } emu_args;
 
 static void usage(FILE *f)
@@ -44,8 +45,10 @@ static void usage(FILE *f)
             "  --tls-cert F, --tls-key F  the appliance's certificate and key (PEM)\n"
             "  --tls-client-ca F  the CA that issues client certificates (PEM); others get nothing\n"
             "  --slots N         seal slots (default %u; only ever grows)\n"
-            "  --workers N       signing workers (default: two per online CPU)\n",
-            SIGIL_FW_DEFAULT_SLOTS);
+            "  --workers N       signing workers (default: two per online CPU)\n"
+            "  --sync-period-us N  under load, the least time between two syncs of the audit trail\n"
+            "                    (default %u; 0: sync back to back)\n",
+            SIGIL_FW_DEFAULT_SLOTS, EMU_SYNC_PERIOD_US);
 }
 
 static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
@@ -65,15 +68,18 @@ static int parse_args(int argc, char **argv, emu_args *a)
         {"state-dir", required_argument, NULL, 'd'}, {"listen", required_argument, NULL, 'l'},
         {"slots", required_argument, NULL, 's'},     {"workers", required_argument, NULL, 'w'},
         {"tls-cert", required_argument, NULL, 'c'},  {"tls-key", required_argument, NULL, 'k'},
-        {"tls-client-ca", required_argument, NULL, 'a'},
+        {"tls-client-ca", required_argument, NULL, 'a'}, {"sync-period-us", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
     int c;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
     a->slots = SIGIL_FW_DEFAULT_SLOTS;
-    /* Two per CPU: a worker waits for the audit trail's sync with its batch held, and the
-     * CPU meanwhile signs for another (docs/performance.md). */
+    a->sync_period_us = EMU_SYNC_PERIOD_US;
+    /* Two per CPU: workers no longer wait for the trail's sync (the release stage does), but
+     * a command that changes stored state still waits for its own writes, and a worker may
+     * wait for a seal's lock; 2, 4 and 8 workers measured alike on 2 CPUs
+     * (docs/performance.md). */
     a->workers = cpus > 0 ? 2u * (unsigned)cpus : 2u;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -92,6 +98,12 @@ static int parse_args(int argc, char **argv, emu_args *a)
         case 'w':
             if (parse_uint(optarg, 1, 256, &a->workers) != 0) {
                 fprintf(stderr, "sigil-emu: --workers takes a number from 1 to 256\n");
+                return -1;
+            }
+            break;
+        case 'p':
+            if (parse_uint(optarg, 0, 100000, &a->sync_period_us) != 0) {
+                fprintf(stderr, "sigil-emu: --sync-period-us takes a number from 0 to 100000\n");
                 return -1;
             }
             break;
@@ -295,7 +307,7 @@ int main(int argc, char **argv)
                 sigil_fw_refused_blobs(srv.fw));
     pthread_mutex_init(&srv.lock, NULL);
     pthread_cond_init(&srv.idle, NULL);
-    if (emu_pool_start(&srv.pool, srv.fw, args.workers) != 0) {
+    if (emu_pool_start(&srv.pool, srv.fw, args.workers, args.sync_period_us) != 0) {
         fprintf(stderr, "sigil-emu: cannot start workers\n");
         goto out;
     }

@@ -2,6 +2,8 @@
  * answering through its connection's out buffer (emu_conn_respond decides whether this
  * worker writes now).
  *
+ * Answers leave through the release stage (release.c) once their audit records are durable.
+ *
  * A submitted job goes straight to an idle worker when there is one: the worker is taken
  * off the idle stack (the most recently idle first: its cache is warm), given the job and
  * woken through its own semaphore, so that it never competes for the pool lock on waking.
@@ -13,40 +15,12 @@
 #include "emu.h"
 #include "sigil_secmem.h"
 
-/* A response held in the worker's buffer until its audit record is durable. */
-typedef struct {
-    emu_conn *conn;
-    size_t off, len;
-    uint64_t durable_upto;
-    bool close_conn;
-} held_resp;
-
-/* Releases the held responses: one wait for all their audit records, then each is
- * answered (refused instead when its record did not become durable). */
-static void release_held(emu_pool *pool, uint8_t *buf, held_resp *held, unsigned n, uint64_t upto)
-{
-    sigil_status st = sigil_fw_audit_sync(pool->fw, upto);
-    for (unsigned i = 0; i < n; i++) {
-        held_resp *h = &held[i];
-        uint8_t *resp = buf + h->off;
-        size_t len = h->len;
-        if (st != SIGIL_ST_OK && h->durable_upto != 0)
-            len = sigil_fw_response_refused(resp, len, st);
-        /* Counted as queued until answered: the connection's last answer writes them all. */
-        atomic_fetch_sub(&h->conn->queued, 1);
-        /* The in-flight place is given back once the answer is written (emu_conn_respond). */
-        emu_conn_respond(h->conn, resp, len, h->close_conn, true);
-        sigil_wipe(resp, h->len);
-        emu_conn_put(h->conn);
-    }
-}
-
 /* Runs a chain of jobs: each is carried out and its audit record queued; the answers are
- * held and released together after one wait for the trail (group commit per batch, and
- * no thread switch per request). */
+ * handed over together to the release stage, which writes them once their records are
+ * durable (no thread switch per request, no wait for the disk here). */
 static void run_batch(emu_pool *pool, emu_job *job, uint8_t *buf)
 {
-    held_resp held[EMU_WORKER_BATCH];
+    emu_held held[EMU_WORKER_BATCH];
     unsigned n = 0;
     size_t off = 0;
     uint64_t upto = 0;
@@ -54,12 +28,12 @@ static void run_batch(emu_pool *pool, emu_job *job, uint8_t *buf)
     while (job != NULL) {
         emu_job *next = job->next;
         if (n == EMU_WORKER_BATCH || EMU_WORKER_BUF - off < SIGIL_FW_RESP_CAP) {
-            release_held(pool, buf, held, n, upto);
+            emu_release_submit(&pool->release, buf, held, n, upto);
             n = 0;
             off = 0;
             upto = 0;
         }
-        held_resp *h = &held[n++];
+        emu_held *h = &held[n++];
         h->conn = job->conn;
         h->off = off;
         h->len = sigil_fw_handle_queued(pool->fw, job->conn->fwc, job->frame, job->len, buf + off,
@@ -72,7 +46,7 @@ static void run_batch(emu_pool *pool, emu_job *job, uint8_t *buf)
         free(job);
         job = next;
     }
-    release_held(pool, buf, held, n, upto);
+    emu_release_submit(&pool->release, buf, held, n, upto);
 }
 
 /* Pool lock held: up to EMU_WORKER_BATCH queued jobs as a chain, or NULL. */
@@ -120,12 +94,15 @@ static void *worker_main(void *arg)
             pool->idle[pool->n_idle++] = w;
         }
         pthread_mutex_unlock(&pool->lock);
+        /* The last busy worker going idle: nothing more is coming for a paced sync. */
+        if (job == NULL && atomic_fetch_sub(&pool->busy, 1) == 1)
+            emu_release_kick(&pool->release);
     }
     free(resp);
     return NULL;
 }
 
-int emu_pool_start(emu_pool *pool, sigil_fw *fw, unsigned workers)
+int emu_pool_start(emu_pool *pool, sigil_fw *fw, unsigned workers, unsigned sync_period_us)
 {
     pthread_mutex_init(&pool->lock, NULL);
     pool->head = pool->tail = NULL;
@@ -133,6 +110,9 @@ int emu_pool_start(emu_pool *pool, sigil_fw *fw, unsigned workers)
     pool->stopping = false;
     pool->fw = fw;
     pool->n = 0;
+    atomic_init(&pool->busy, 0);
+    if (emu_release_start(&pool->release, fw, sync_period_us, &pool->busy) != 0)
+        return -1;
     pool->workers = calloc(workers, sizeof(*pool->workers));
     pool->idle = calloc(workers, sizeof(*pool->idle));
     if (pool->workers == NULL || pool->idle == NULL)
@@ -171,6 +151,7 @@ void emu_pool_submit(emu_pool *pool, emu_job *head, emu_job *tail, unsigned n)
             share = EMU_WORKER_BATCH;
         while (head != NULL && pool->n_idle > 0 && n_woken < sizeof(woken) / sizeof(woken[0])) {
             emu_worker *w = pool->idle[--pool->n_idle];
+            atomic_fetch_add(&pool->busy, 1);
             emu_job *last = head;
             for (unsigned i = 1; i < share && last->next != NULL; i++)
                 last = last->next;
@@ -213,6 +194,7 @@ void emu_pool_stop(emu_pool *pool)
         pthread_join(pool->workers[i].thread, NULL);
         sem_destroy(&pool->workers[i].wake);
     }
+    emu_release_stop(&pool->release); /* the workers' last answers */
     free(pool->workers);
     free(pool->idle);
     pool->workers = NULL;
