@@ -87,8 +87,17 @@ static sigil_hash_alg pss_hash_of(sigil_ossl_mode mode)
  * PSS salt length is set per call). NULL on failure. */
 static EVP_PKEY_CTX *ctx_new(const sigil_crypto_key *key, sigil_ossl_mode mode)
 {
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(sigil_ossl_libctx, key->pkey, NULL);
+    /* RSA: each context signs with its own copy of the key. OpenSSL 3.0 keeps one blinding
+     * state per RSA key, and threads other than the one that made it share it under a lock:
+     * with one seal's key signing on every worker, that lock is contended. ECDSA has no such
+     * state: its contexts share the key. The copy goes with the context (its reference). */
+    EVP_PKEY *own = key->is_ec ? NULL : EVP_PKEY_dup(key->pkey);
+    EVP_PKEY_CTX *ctx = NULL;
 
+    if (!key->is_ec && own == NULL)
+        goto fail;
+    ctx = EVP_PKEY_CTX_new_from_pkey(sigil_ossl_libctx, own != NULL ? own : key->pkey, NULL);
+    EVP_PKEY_free(own);
     if (ctx == NULL || EVP_PKEY_sign_init(ctx) != 1)
         goto fail;
     switch (mode) {
