@@ -148,7 +148,8 @@ static int append_locked(emu_conn *c, const uint8_t *frame, size_t len)
     return 0;
 }
 
-void emu_conn_respond(emu_conn *c, const uint8_t *frame, size_t len, bool close_after, bool job)
+void emu_conn_respond(emu_conn *c, const uint8_t *frame, size_t len, bool close_after, bool job,
+                      bool flush)
 {
     pthread_mutex_lock(&c->wlock);
     unsigned before = c->n_out;
@@ -171,10 +172,8 @@ void emu_conn_respond(emu_conn *c, const uint8_t *frame, size_t len, bool close_
         release_places(c, 1); /* nothing to write for it */
     if (close_after)
         c->close_after = true;
-    /* Hold the response back only while another request of this connection is queued: the
-     * worker that takes it will write both (or a later one will). */
-    bool now = close_after || atomic_load(&c->queued) == 0 || c->n_out >= EMU_FLUSH_BATCH ||
-               c->out_len >= EMU_FLUSH_BYTES;
+    /* Held back only while the caller has more answers for this connection at hand. */
+    bool now = flush || close_after || c->n_out >= EMU_FLUSH_BATCH || c->out_len >= EMU_FLUSH_BYTES;
     if (now && !c->flushing) {
         c->flushing = true;
         flush_locked(c);
@@ -212,7 +211,7 @@ static void reject(emu_conn *c, const sigil_frame_hdr *h, sigil_status st)
 {
     uint8_t out[SIGIL_FRAME_HDR_LEN];
     size_t n = sigil_fw_error_frame(h->opcode, h->request_id, st, out, sizeof(out));
-    emu_conn_respond(c, out, n, true, false);
+    emu_conn_respond(c, out, n, true, false, true);
 }
 
 /* Removes c from the server's list (srv->lock held). */
@@ -293,7 +292,6 @@ static size_t take_frames(emu_conn *c, const uint8_t *buf, size_t have, size_t *
         job->conn = c;
         job->next = NULL;
         take_place(c, &l);
-        atomic_fetch_add(&c->queued, 1);
         atomic_fetch_add(&c->refs, 1);
         if (l.tail != NULL)
             l.tail->next = job;
@@ -437,7 +435,6 @@ int emu_conn_start(emu_server *srv, int fd)
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->cond, NULL);
     atomic_init(&c->refs, 1);
-    atomic_init(&c->queued, 0);
 
     pthread_mutex_lock(&srv->lock);
     c->next = srv->conns;

@@ -9,12 +9,12 @@
  * batches share one sync, and no answer leaves before its record is on disk.
  *
  * Batching: a connection's reader takes whatever has arrived in one read and queues every
- * whole frame in it at once; the workers put their responses in the connection's out buffer,
- * and the first one that finds nobody writing writes everything pending in one go. A worker
- * leaves its response for a later write only while more requests of the same connection are
- * still queued (so one of their workers writes it), and never more than EMU_FLUSH_BATCH
- * responses: a client with many requests in flight gets its answers in batches, a client
- * with one gets it at once. */
+ * whole frame in it at once; answers go to the connection's out buffer, and the first thread
+ * that finds nobody writing writes everything pending in one go. Whoever answers a batch
+ * (the release thread, or a worker for answers that wait for no record) holds a connection's
+ * answers back only until the batch's last answer for that connection, and never more than
+ * EMU_FLUSH_BATCH of them: a client with many requests in flight gets its answers in
+ * batches, none waits for a later batch. */
 #ifndef SIGIL_EMU_H
 #define SIGIL_EMU_H
 
@@ -65,7 +65,6 @@ typedef struct emu_conn {
     pthread_mutex_t lock;      /* in_flight */
     pthread_cond_t cond;
     unsigned in_flight;        /* requests queued, running, or answered but not yet written */
-    atomic_uint queued;        /* submitted, not yet taken by a worker */
     atomic_uint refs;          /* reader + queued jobs */
     bool evicted;              /* shut to make room (srv->lock) */
     struct emu_conn *prev, *next;
@@ -155,11 +154,13 @@ struct emu_server {
 /* Takes over fd: starts its reader thread. Returns -1 (fd closed) when refused. */
 int emu_conn_start(emu_server *srv, int fd);
 void emu_conn_put(emu_conn *c);
-/* Queues a response frame (len may be 0: nothing to add) and writes what is pending unless
- * the connection has more requests queued (see above). close_after: the connection is shut
- * once everything up to this frame has been written. job: the frame answers a job, whose
- * in-flight place is given back once the frame is written (or dropped). */
-void emu_conn_respond(emu_conn *c, const uint8_t *frame, size_t len, bool close_after, bool job);
+/* Queues a response frame (len may be 0: nothing to add); writes what is pending when flush
+ * is set (the caller has no further answer for c at hand), or EMU_FLUSH_BATCH answers or
+ * EMU_FLUSH_BYTES are pending. close_after: the connection is shut once everything up to this
+ * frame has been written (implies flush). job: the frame answers a job, whose in-flight place
+ * is given back once the frame is written (or dropped). */
+void emu_conn_respond(emu_conn *c, const uint8_t *frame, size_t len, bool close_after, bool job,
+                      bool flush);
 /* With $SIGIL_EMU_STATS set: one line on stderr with requests, reads, responses, writes. */
 void emu_stats_print(void);
 /* Stops every reader (shutting their sockets for reading) and waits for them. */

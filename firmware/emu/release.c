@@ -37,8 +37,18 @@ struct emu_rbatch {
     uint8_t data[];
 };
 
+/* True when none of held[i+1..n) goes to the same connection as held[i]. */
+static bool last_for_conn(const emu_held *held, unsigned i, unsigned n)
+{
+    for (unsigned j = i + 1; j < n; j++)
+        if (held[j].conn == held[i].conn)
+            return false;
+    return true;
+}
+
 /* Answers n held responses (in buf), st being the outcome of the wait for their records:
- * when it failed, each answer that waited for a record is refused instead. */
+ * when it failed, each answer that waited for a record is refused instead. A connection's
+ * answers are written together, at its last one of the batch. */
 static void answer_held(uint8_t *buf, const emu_held *held, unsigned n, sigil_status st)
 {
     for (unsigned i = 0; i < n; i++) {
@@ -47,10 +57,8 @@ static void answer_held(uint8_t *buf, const emu_held *held, unsigned n, sigil_st
         size_t len = h->len;
         if (st != SIGIL_ST_OK && h->durable_upto != 0)
             len = sigil_fw_response_refused(resp, len, st);
-        /* Counted as queued until answered: the connection's last answer writes them all. */
-        atomic_fetch_sub(&h->conn->queued, 1);
         /* The in-flight place is given back once the answer is written (emu_conn_respond). */
-        emu_conn_respond(h->conn, resp, len, h->close_conn, true);
+        emu_conn_respond(h->conn, resp, len, h->close_conn, true, last_for_conn(held, i, n));
         sigil_wipe(resp, h->len);
         emu_conn_put(h->conn);
     }

@@ -23,6 +23,7 @@ set(SIGIL_IT_TESTS
   admin             # sigil-admin: init, status, seal create/list, --json, exit codes
   bad_config        # no appliance configured: a clear error
   tls               # tcp: with mutual TLS; unauthenticated or wrongly certified clients get nothing
+  bench_rate        # sigil-bench --rate: bad values refused, the offered load kept, signatures verified
 )
 if(SIGIL_TEST_HOOKS)
   # The error state end to end needs the emulator's test-only self-test switch.
@@ -42,7 +43,7 @@ if("address" IN_LIST SIGIL_SANITIZE)
 endif()
 
 set(SIGIL_IT_MISSING "")
-foreach(t sigil-emu sigil-pkcs11 sigil-admin)
+foreach(t sigil-emu sigil-pkcs11 sigil-admin sigil-bench)
   if(NOT TARGET ${t})
     list(APPEND SIGIL_IT_MISSING ${t})
   endif()
@@ -63,7 +64,7 @@ foreach(name IN LISTS SIGIL_IT_TESTS)
   set_tests_properties(integration_${name} PROPERTIES
     LABELS integration
     TIMEOUT 900
-    ENVIRONMENT "SIGIL_TEST_EMU=$<TARGET_FILE:sigil-emu>;SIGIL_TEST_MODULE=$<TARGET_FILE:sigil-pkcs11>;SIGIL_TEST_ADMIN=$<TARGET_FILE:sigil-admin>;SIGIL_TEST_CONCURRENT=$<TARGET_FILE:concurrent_sign>;SIGIL_TEST_SENSITIVE=$<TARGET_FILE:p11_sensitive>${SIGIL_IT_ENV}")
+    ENVIRONMENT "SIGIL_TEST_EMU=$<TARGET_FILE:sigil-emu>;SIGIL_TEST_MODULE=$<TARGET_FILE:sigil-pkcs11>;SIGIL_TEST_ADMIN=$<TARGET_FILE:sigil-admin>;SIGIL_TEST_CONCURRENT=$<TARGET_FILE:concurrent_sign>;SIGIL_TEST_SENSITIVE=$<TARGET_FILE:p11_sensitive>;SIGIL_TEST_BENCH=$<TARGET_FILE:sigil-bench>${SIGIL_IT_ENV}")
 endforeach()
 
 # The heavy ones share the two cores badly with each other; keep them apart.

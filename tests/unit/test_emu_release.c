@@ -38,6 +38,8 @@ static struct {
         size_t len;
         uint64_t durable_then;
         bool refused;
+        bool flush;
+        emu_conn *conn;
         pthread_t thread;
     } ans[MAX_ANSWERS];
 } m = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
@@ -71,9 +73,9 @@ size_t sigil_fw_response_refused(uint8_t *resp, size_t len, sigil_status st)
     return 1;
 }
 
-void emu_conn_respond(emu_conn *c, const uint8_t *frame, size_t len, bool close_after, bool job)
+void emu_conn_respond(emu_conn *c, const uint8_t *frame, size_t len, bool close_after, bool job,
+                      bool flush)
 {
-    (void)c;
     (void)close_after;
     assert_true(job);
     pthread_mutex_lock(&m.mu);
@@ -82,6 +84,8 @@ void emu_conn_respond(emu_conn *c, const uint8_t *frame, size_t len, bool close_
     m.ans[m.answers].len = len;
     m.ans[m.answers].durable_then = m.durable;
     m.ans[m.answers].refused = len > 0 && frame[0] == 0xEE;
+    m.ans[m.answers].flush = flush;
+    m.ans[m.answers].conn = c;
     m.ans[m.answers].thread = pthread_self();
     m.answers++;
     pthread_cond_broadcast(&m.cv);
@@ -95,7 +99,7 @@ void emu_conn_put(emu_conn *c)
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
-static emu_conn g_conn;
+static emu_conn g_conn, g_conn2;
 static atomic_uint g_busy;
 
 static int setup(void **state)
@@ -110,8 +114,9 @@ static int setup(void **state)
     m.answers = 0;
     pthread_mutex_unlock(&m.mu);
     memset(&g_conn, 0, sizeof(g_conn));
-    atomic_init(&g_conn.queued, 0);
+    memset(&g_conn2, 0, sizeof(g_conn2));
     atomic_init(&g_conn.refs, 0);
+    atomic_init(&g_conn2.refs, 0);
     atomic_init(&g_busy, 0);
     return 0;
 }
@@ -168,7 +173,6 @@ static void submit(emu_release *r, unsigned n, uint8_t tag, uint64_t upto_each, 
     for (unsigned i = 0; i < n; i++) {
         buf[i] = (uint8_t)(tag + i);
         held[i] = (emu_held){.conn = &g_conn, .off = i, .len = 1, .durable_upto = upto_each};
-        atomic_fetch_add(&g_conn.queued, 1);
         atomic_fetch_add(&g_conn.refs, 1);
     }
     emu_release_submit(r, buf, held, n, upto_batch);
@@ -226,7 +230,6 @@ static void test_answers_wait_for_the_sync(void **state)
     }
     assert_int_equal(m.sync_upto[0], 7);
     stop(r);
-    assert_int_equal(atomic_load(&g_conn.queued), 0);
     assert_int_equal(atomic_load(&g_conn.refs), 0);
 }
 
@@ -240,7 +243,6 @@ static void test_failed_sync_refuses(void **state)
         {.conn = &g_conn, .off = 0, .len = 1, .durable_upto = 3},
         {.conn = &g_conn, .off = 1, .len = 1, .durable_upto = 0},
     };
-    atomic_store(&g_conn.queued, 2);
     atomic_store(&g_conn.refs, 2);
     pthread_mutex_lock(&m.mu);
     m.sync_status = SIGIL_ST_AUDIT_FAILURE;
@@ -374,6 +376,32 @@ static void test_full_batch_ends_the_pacing(void **state)
     stop(r);
 }
 
+/* A connection's answers in a batch are written together: each is flushed at its
+ * connection's last answer of the batch, not before and not later. */
+static void test_each_connection_flushed_at_its_last_answer(void **state)
+{
+    (void)state;
+    emu_release *r;
+    uint8_t buf[5] = {1, 2, 3, 4, 5};
+    emu_conn *order[5] = {&g_conn, &g_conn2, &g_conn, &g_conn2, &g_conn2};
+    emu_held held[5];
+    for (unsigned i = 0; i < 5; i++) {
+        held[i] = (emu_held){.conn = order[i], .off = i, .len = 1, .durable_upto = 4};
+        atomic_fetch_add(&order[i]->refs, 1);
+    }
+    r = start(0);
+    emu_release_submit(r, buf, held, 5, 4);
+    assert_true(wait_count(&m.answers, 5, 10000));
+    const bool want[5] = {false, false, true, false, true};
+    for (unsigned i = 0; i < 5; i++) {
+        assert_ptr_equal(m.ans[i].conn, order[i]);
+        assert_int_equal(m.ans[i].flush, want[i]);
+    }
+    stop(r);
+    assert_int_equal(atomic_load(&g_conn.refs), 0);
+    assert_int_equal(atomic_load(&g_conn2.refs), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +413,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lone_request_is_not_paced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy_workers_pace_until_kicked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_batch_ends_the_pacing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_each_connection_flushed_at_its_last_answer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

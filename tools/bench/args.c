@@ -59,7 +59,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: sigil-bench --module PATH [--token LABEL ...| --slots N] [--pin PIN]\n"
             "                   [--mechanism M] [--threads N] [--duration SEC | --ops N]\n"
-            "                   [--compare] [--repeat N] [--json] [--verify-every N]\n"
+            "                   [--rate R] [--compare] [--repeat N] [--json] [--verify-every N]\n"
             "  --module PATH       the PKCS#11 module to measure (for example libsigil-pkcs11.so)\n"
             "  --token LABEL       a token to sign with; repeat for several seals used at once\n"
             "  --slots N           use the first N initialised tokens instead (default: the first one)\n"
@@ -68,6 +68,9 @@ static void usage(FILE *f)
             "  --threads N         signing threads, each with its own session (default 1)\n"
             "  --duration SEC      timed part of a run (default 10)\n"
             "  --ops N             or: this many signatures in all\n"
+            "  --rate R            offer R signatures per second in all, spread evenly over the threads\n"
+            "                      (open loop: each signature's latency runs from its scheduled start,\n"
+            "                      so time spent behind schedule counts); default: back to back\n"
             "  --warmup N          untimed signatures per thread first (default 5)\n"
             "  --verify-every N    verify 1 signature in N, and each thread's first and last (default 100)\n"
             "  --compare           the same workload against SoftHSMv2 (a token in a temporary directory)\n"
@@ -104,7 +107,7 @@ static int parse_uint(const char *opt, const char *s, unsigned lo, unsigned hi, 
 
 int bench_parse_args(int argc, char **argv, bench_opts *o)
 {
-    enum { OPT_SOFTHSM = 1000, OPT_WARMUP, OPT_VERIFY, OPT_REPEAT, OPT_NO_SIGIL };
+    enum { OPT_SOFTHSM = 1000, OPT_WARMUP, OPT_VERIFY, OPT_REPEAT, OPT_NO_SIGIL, OPT_RATE };
     static const struct option opts[] = {
         {"module", required_argument, NULL, 'm'},    {"token", required_argument, NULL, 't'},
         {"slots", required_argument, NULL, 's'},     {"pin", required_argument, NULL, 'p'},
@@ -116,6 +119,7 @@ int bench_parse_args(int argc, char **argv, bench_opts *o)
         {"verify-every", required_argument, NULL, OPT_VERIFY},
         {"repeat", required_argument, NULL, OPT_REPEAT},
         {"compare-only", no_argument, NULL, OPT_NO_SIGIL},
+        {"rate", required_argument, NULL, OPT_RATE},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
     int c;
@@ -164,6 +168,14 @@ int bench_parse_args(int argc, char **argv, bench_opts *o)
             o->duration = strtod(optarg, &end);
             if (errno != 0 || end == optarg || *end != '\0' || !(o->duration > 0 && o->duration <= 86400)) {
                 fprintf(stderr, "sigil-bench: --duration takes seconds, more than 0 and at most 86400\n");
+                return -1;
+            }
+            break;
+        case OPT_RATE:
+            errno = 0;
+            o->rate = strtod(optarg, &end);
+            if (errno != 0 || end == optarg || *end != '\0' || !(o->rate >= 1 && o->rate <= 10000000)) {
+                fprintf(stderr, "sigil-bench: --rate takes signatures per second, from 1 to 10000000\n");
                 return -1;
             }
             break;

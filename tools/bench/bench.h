@@ -57,6 +57,7 @@ typedef struct {
     unsigned threads;
     double duration;         /* seconds (0: use ops) */
     uint64_t ops;            /* total signatures (0: use duration) */
+    double rate;             /* --rate: signatures per second offered in all (0: back to back) */
     unsigned verify_every;   /* keep 1 in N signatures for verifying (and each thread's first, last) */
     unsigned warmup;         /* untimed signatures per thread before the clock starts */
     unsigned repeat;         /* runs per target; the best one is reported */

@@ -143,6 +143,8 @@ void bench_report_text(const bench_opts *o, bench_result *const *rs, unsigned n)
         printf("%llu signatures per run", (unsigned long long)o->ops);
     else
         printf("%.1f s per run", o->duration);
+    if (o->rate > 0)
+        printf(", %.0f signatures/s offered", o->rate);
     if (o->repeat > 1)
         printf(", best of %u runs", o->repeat);
     printf("\nmachine: %ld CPUs (%s), %lu MiB, load %.2f\n", sysconf(_SC_NPROCESSORS_ONLN), cpu, mem_mib(),
@@ -198,6 +200,8 @@ void bench_report_json(const bench_opts *o, bench_result *const *rs, unsigned n,
         printf("\"ops_per_run\":%llu,", (unsigned long long)o->ops);
     else
         printf("\"duration_s\":%.3f,", o->duration);
+    if (o->rate > 0)
+        printf("\"rate_offered\":%.1f,", o->rate);
     printf("\"repeat\":%u,\"verify_every\":%u,\"machine\":{\"nproc\":%ld,\"cpu\":", o->repeat, o->verify_every,
            sysconf(_SC_NPROCESSORS_ONLN));
     json_str(cpu);

@@ -4,15 +4,21 @@
  * Every thread opens what it needs and signs --warmup times untimed, then all start together
  * at a start gate; the clock runs from the gate until the last thread has stopped (after
  * --duration, or when the --ops are shared out and done). Each signature's latency goes to the
- * thread's own array (no sharing while timing); 1 in --verify-every signatures and each
+ * thread's own array (no sharing while timing). With --rate, thread i of n signs at the start
+ * time + (i + k n) / rate for k = 0, 1, ... (the offered load spread evenly), sleeping until
+ * each due time; a signature's latency then runs from its due time, not from when the thread
+ * got to it, so a device that falls behind shows it in the latencies (no coordinated
+ * omission). 1 in --verify-every signatures and each
  * thread's first and last are kept, with their digest, for verify.c. The first failing call
  * stops the run: a benchmark with failures measures nothing.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "bench.h"
@@ -23,6 +29,7 @@ typedef struct {
     pthread_cond_t cv;
     unsigned ready;
     bool go;
+    uint64_t t0; /* the clock's start (ns, CLOCK_MONOTONIC), set before go */
 } start_gate;
 
 typedef struct {
@@ -134,13 +141,31 @@ static void *worker_main(void *arg)
     pthread_cond_broadcast(&w->start->cv);
     while (!w->start->go)
         pthread_cond_wait(&w->start->cv, &w->start->mu);
+    uint64_t t_start = w->start->t0;
     pthread_mutex_unlock(&w->start->mu);
+    /* --rate: this thread's k-th signature is due at t_start + (idx + k * threads) / rate. */
+    double period_ns = w->o->rate > 0 ? 1e9 * (double)w->o->threads / w->o->rate : 0;
+    double phase_ns = w->o->rate > 0 ? 1e9 * (double)w->idx / w->o->rate : 0;
+    if (period_ns > 0)
+        (void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL); /* wake on time: lateness counts */
 
     while (!w->init_failed && !atomic_load_explicit(w->stop, memory_order_relaxed) &&
            (w->quota == 0 || done < w->quota)) {
         unsigned b = (unsigned)(done & 1);
         fresh_digest(w, digest[b], dlen);
         uint64_t t0 = now_ns();
+        if (period_ns > 0) {
+            uint64_t due = t_start + (uint64_t)(phase_ns + (double)done * period_ns);
+            if (due > t0) {
+                struct timespec ts = {.tv_sec = (time_t)(due / 1000000000u),
+                                      .tv_nsec = (long)(due % 1000000000u)};
+                while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+                    ;
+                if (atomic_load_explicit(w->stop, memory_order_relaxed))
+                    break;
+            }
+            t0 = due;
+        }
         int rc = w->t->sign(tctx, digest[b], dlen, sig[b], &slen[b], err, sizeof(err));
         uint64_t t1 = now_ns();
         if (rc != 0) {
@@ -212,6 +237,7 @@ int bench_run(const bench_opts *o, bench_target *t, bench_result *r, char *err, 
     while (start.ready < started)
         pthread_cond_wait(&start.cv, &start.mu);
     uint64_t t0 = now_ns();
+    start.t0 = t0;
     start.go = true;
     pthread_cond_broadcast(&start.cv);
     pthread_mutex_unlock(&start.mu);
