@@ -92,8 +92,7 @@ typedef struct {
     emu_rbatch *head, *tail;   /* batches waiting for the next sync */
     bool stopping;
     atomic_bool pacing;        /* waiting for the sync period while workers are busy */
-    unsigned n_waiting;        /* answers in the batches waiting */
-    unsigned sync_batch;       /* this many waiting end the pacing (EMU_SYNC_BATCH) */
+    unsigned n_waiting;        /* answers in the batches waiting (EMU_SYNC_BATCH end the pacing) */
     unsigned period_us;        /* the least time between two syncs' starts under load; 0: none */
     atomic_uint *busy_workers; /* the pool's count of workers carrying out jobs */
     pthread_t thread;

@@ -88,7 +88,7 @@ static void pace_locked(emu_release *r, const struct timespec *last_start)
     if (!ts_before(&now, &until))
         return;
     atomic_store(&r->pacing, true); /* before looking at the workers: see emu_release_kick */
-    while (!r->stopping && atomic_load(r->busy_workers) > 0 && r->n_waiting < r->sync_batch) {
+    while (!r->stopping && atomic_load(r->busy_workers) > 0 && r->n_waiting < EMU_SYNC_BATCH) {
         int rc = pthread_cond_timedwait(&r->cond, &r->lock, &until);
         if (rc == ETIMEDOUT)
             break;
@@ -142,7 +142,6 @@ int emu_release_start(emu_release *r, sigil_fw *fw, unsigned period_us, atomic_u
     r->stopping = false;
     r->period_us = period_us;
     r->n_waiting = 0;
-    r->sync_batch = EMU_SYNC_BATCH;
     r->busy_workers = busy_workers;
     atomic_init(&r->pacing, false);
     if (pthread_mutex_init(&r->lock, NULL) != 0)
@@ -196,13 +195,12 @@ void emu_release_submit(emu_release *r, uint8_t *buf, const emu_held *held, unsi
         r->head = b;
     r->tail = b;
     r->n_waiting += n;
-    bool enough = atomic_load(&r->pacing) && r->n_waiting >= r->sync_batch;
+    bool enough = atomic_load(&r->pacing) && r->n_waiting >= EMU_SYNC_BATCH;
     pthread_mutex_unlock(&r->lock);
-    if (enough)
-        pthread_cond_signal(&r->cond);
-    /* The thread only sleeps with nothing handed over; while it syncs, it takes the new
-     * batches when it comes back without being woken. */
-    if (was_empty)
+    /* The thread sleeps only with nothing handed over, or while it paces (then enough
+     * answers waiting end the pacing); while it syncs, it takes the new batches when it
+     * comes back, without being woken. */
+    if (was_empty || enough)
         pthread_cond_signal(&r->cond);
 }
 

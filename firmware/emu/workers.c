@@ -1,8 +1,6 @@
-/* workers.c — the worker pool: one thread per worker, each with its own response buffer,
- * answering through its connection's out buffer (emu_conn_respond decides whether this
- * worker writes now).
- *
- * Answers leave through the release stage (release.c) once their audit records are durable.
+/* workers.c — the worker pool: one thread per worker, each with its own response buffer.
+ * A worker's answers leave through the release stage (release.c) once their audit records
+ * are durable; the worker itself never waits for the disk.
  *
  * A submitted job goes straight to an idle worker when there is one: the worker is taken
  * off the idle stack (the most recently idle first: its cache is warm), given the job and
