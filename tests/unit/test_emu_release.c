@@ -322,14 +322,21 @@ static void test_stop_answers_everything(void **state)
     assert_int_equal(atomic_load(&g_conn.refs), 0);
 }
 
+/* Starts the stage with a sync period and has one answer synced and written, so that the
+ * next sync falls within the period of that one. */
+static emu_release *start_after_one_sync(unsigned period_us, uint8_t tag)
+{
+    emu_release *r = start(period_us);
+    submit(r, 1, tag, 1, 1);
+    assert_true(wait_count(&m.answers, 1, 10000));
+    return r;
+}
+
 /* With every worker idle, a sync is not paced: a lone request does not wait for the period. */
 static void test_lone_request_is_not_paced(void **state)
 {
     (void)state;
-    emu_release *r;
-    r = start(2000000); /* 2 s */
-    submit(r, 1, 0x90, 1, 1);
-    assert_true(wait_count(&m.answers, 1, 10000));
+    emu_release *r = start_after_one_sync(2000000, 0x90); /* 2 s */
     submit(r, 1, 0x91, 2, 2); /* right after the first sync started: paced if workers were busy */
     assert_true(wait_count(&m.answers, 2, 1500));
     stop(r);
@@ -340,10 +347,7 @@ static void test_lone_request_is_not_paced(void **state)
 static void test_busy_workers_pace_until_kicked(void **state)
 {
     (void)state;
-    emu_release *r;
-    r = start(5000000); /* 5 s */
-    submit(r, 1, 0xA0, 1, 1);
-    assert_true(wait_count(&m.answers, 1, 10000));
+    emu_release *r = start_after_one_sync(5000000, 0xA0); /* 5 s */
     atomic_store(&g_busy, 1);
     submit(r, 1, 0xA1, 2, 2);
     usleep(200 * 1000);
@@ -358,10 +362,7 @@ static void test_busy_workers_pace_until_kicked(void **state)
 static void test_full_batch_ends_the_pacing(void **state)
 {
     (void)state;
-    emu_release *r;
-    r = start(5000000); /* 5 s */
-    submit(r, 1, 0xB0, 1, 1);
-    assert_true(wait_count(&m.answers, 1, 10000));
+    emu_release *r = start_after_one_sync(5000000, 0xB0); /* 5 s */
     atomic_store(&g_busy, 1);
     unsigned sent = 0;
     while (sent + EMU_WORKER_BATCH < EMU_SYNC_BATCH) {
