@@ -5,7 +5,7 @@
 # number of threads; each figure the best of --repeat runs.
 #
 #   tools/bench/perf-table.sh [--backend openssl|mbedtls]... [--duration SEC] [--repeat N]
-#                             [--threads "1 2 4 8 64"] [--mechanisms "ecdsa-p256 rsa2048-pkcs"]
+#                             [--threads "1 2 8 64 256"] [--mechanisms "ecdsa-p256 rsa2048-pkcs"]
 #                             [--seals "1 4"] [--workers N (default 2 per CPU)] [--max-busy PCT] [--no-build]
 #                             [--out DIR]
 #
@@ -22,7 +22,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BACKENDS=()
 DURATION=5
 REPEAT=3
-THREADS="1 2 4 8 64"
+THREADS="1 2 8 64 256"
 MECHS="ecdsa-p256 rsa2048-pkcs"
 SEALS="1 4"
 WORKERS=$((2 * $(nproc))) # the emulator's default: two per CPU
