@@ -139,10 +139,8 @@ static void flush_locked(sigil_fw *fw)
         pthread_mutex_unlock(&a->lock);
         sigil_status st = fw_appliance_vouch_audit(fw, vouch);
         pthread_mutex_lock(&a->lock);
-        if (st != SIGIL_ST_OK) {
+        if (st != SIGIL_ST_OK)
             a->failed = true;
-            pthread_cond_broadcast(&a->cond);
-        }
     }
     a->flushing = false;
     pthread_cond_broadcast(&a->cond);

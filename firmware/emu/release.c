@@ -32,7 +32,6 @@ struct emu_rbatch {
     struct emu_rbatch *next;
     uint64_t upto;
     unsigned n;
-    size_t len; /* bytes of data */
     emu_held held[EMU_WORKER_BATCH];
     uint8_t data[];
 };
@@ -122,8 +121,7 @@ static void *release_main(void *arg)
         sigil_status st = sigil_fw_audit_sync(r->fw, upto);
         while (list != NULL) {
             emu_rbatch *next = list->next;
-            answer_held(list->data, list->held, list->n, st);
-            sigil_wipe(list->data, list->len);
+            answer_held(list->data, list->held, list->n, st); /* wipes every answer */
             free(list);
             list = next;
         }
@@ -182,7 +180,6 @@ void emu_release_submit(emu_release *r, uint8_t *buf, const emu_held *held, unsi
     b->next = NULL;
     b->upto = upto;
     b->n = n;
-    b->len = len;
     memcpy(b->held, held, n * sizeof(*held));
     memcpy(b->data, buf, len);
     sigil_wipe(buf, len); /* the worker's copy is scratch */

@@ -208,17 +208,24 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Starts the stage without pacing, hands over n answers waiting for position upto, and
+ * returns once their sync is blocked on the gate. */
+static emu_release *start_blocked_in_sync(unsigned n, uint8_t tag, uint64_t upto)
+{
+    emu_release *r = start(0);
+    set_gate(false);
+    submit(r, n, tag, upto, upto);
+    assert_true(wait_count(&m.in_sync, 1, 10000));
+    return r;
+}
+
 /* ---- tests ------------------------------------------------------------------------------- */
 
 /* No answer is written before the sync that covers its record has returned. */
 static void test_answers_wait_for_the_sync(void **state)
 {
     (void)state;
-    emu_release *r;
-    r = start(0);
-    set_gate(false);
-    submit(r, 4, 0x10, 7, 7);
-    assert_true(wait_count(&m.in_sync, 1, 10000));
+    emu_release *r = start_blocked_in_sync(4, 0x10, 7);
     usleep(50 * 1000);
     assert_int_equal(get(&m.answers), 0); /* the sync has not returned: nothing left */
     set_gate(true);
@@ -261,8 +268,7 @@ static void test_failed_sync_refuses(void **state)
 static void test_nothing_to_wait_for_is_answered_inline(void **state)
 {
     (void)state;
-    emu_release *r;
-    r = start(0);
+    emu_release *r = start(0);
     set_gate(false); /* a sync would block: there must be none */
     submit(r, 3, 0x20, 0, 0);
     assert_int_equal(get(&m.answers), 3);
@@ -278,11 +284,7 @@ static void test_nothing_to_wait_for_is_answered_inline(void **state)
 static void test_batches_share_one_sync(void **state)
 {
     (void)state;
-    emu_release *r;
-    r = start(0);
-    set_gate(false);
-    submit(r, 1, 0x30, 1, 1);
-    assert_true(wait_count(&m.in_sync, 1, 10000));
+    emu_release *r = start_blocked_in_sync(1, 0x30, 1);
     submit(r, 2, 0x40, 5, 5);
     submit(r, 2, 0x50, 9, 9);
     submit(r, 2, 0x60, 4, 4);
@@ -306,12 +308,8 @@ static void *stop_thread(void *arg)
 static void test_stop_answers_everything(void **state)
 {
     (void)state;
-    emu_release *r;
     pthread_t t;
-    r = start(0);
-    set_gate(false);
-    submit(r, 4, 0x70, 2, 2);
-    assert_true(wait_count(&m.in_sync, 1, 10000));
+    emu_release *r = start_blocked_in_sync(4, 0x70, 2);
     submit(r, 4, 0x80, 6, 6);
     assert_int_equal(pthread_create(&t, NULL, stop_thread, r), 0);
     usleep(20 * 1000);
